@@ -1,0 +1,3 @@
+// Every table of the platform; drizzle-kit reads this file to generate migrations.
+export * from './schema/users.js';
+export * from './schema/job-runs.js';

@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns.js';
+import { users } from './users.js';
+
+/** Registry states: spec 004's job statuses. A cancelled job ends `failed` with its reason. */
+export const jobState = pgEnum('job_state', ['waiting', 'delayed', 'active', 'completed', 'failed']);
+
+/**
+ * The job registry, spec 001's "Job Log (Database)": one row per BullMQ job, kept after BullMQ
+ * removes the job from Redis. Written from the durable job-event stream.
+ */
+export const jobRuns = pgTable(
+  'job_runs',
+  {
+    queue: text().notNull(),
+    jobId: text().notNull(),
+    name: text().notNull(),
+    /** The user the job runs for; null for system jobs (schedulers, sweepers). */
+    ownerId: text().references(() => users.id, { onDelete: 'set null' }),
+    state: jobState().notNull().default('waiting'),
+    /** 0 to 100, or the structured progress a job reports. */
+    progress: jsonb().$type<number | Record<string, unknown>>().notNull().default(0),
+    attemptsMade: integer().notNull().default(0),
+    maxAttempts: integer().notNull().default(1),
+    /** A short, secret-free summary of the payload, for search and display. */
+    payloadSummary: jsonb().$type<Record<string, unknown>>(),
+    result: jsonb(),
+    failedReason: text(),
+    stacktrace: text().array(),
+    /** Position of the last applied event in the job-event stream, so replays change nothing. */
+    lastEventId: text(),
+    startedAt: timestamp({ withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp({ withTimezone: true, mode: 'date' }),
+    ...timestamps,
+  },
+  (table) => [
+    primaryKey({ columns: [table.queue, table.jobId] }),
+    index('job_runs_owner_created_idx').on(table.ownerId, table.createdAt.desc()),
+    index('job_runs_owner_state_created_idx').on(table.ownerId, table.state, table.createdAt.desc()),
+    index('job_runs_queue_state_created_idx').on(table.queue, table.state, table.createdAt.desc()),
+    index('job_runs_finished_idx').on(table.finishedAt).where(sql`${table.finishedAt} is not null`),
+  ],
+);
+
+export type JobRun = typeof jobRuns.$inferSelect;
+export type NewJobRun = typeof jobRuns.$inferInsert;

@@ -1,0 +1,73 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+import { defaultJobOptions } from './options.js';
+import { QueueName } from './queues.js';
+
+/**
+ * Fields every payload may carry. `ownerId` names the user a job runs for (system jobs have
+ * none): the registry, the WebSocket rooms and the webhooks route events by it. Payloads carry
+ * ids, never secrets. New fields stay optional so jobs queued before a deploy still parse.
+ */
+export const JobMetaSchema = z.object({
+  ownerId: z.string().min(1).optional(),
+  requestId: z.string().max(128).optional(),
+});
+
+export interface JobDefinition<
+  Queue extends QueueName = QueueName,
+  Name extends string = string,
+  Payload extends z.ZodType = z.ZodType,
+  Result extends z.ZodType = z.ZodType,
+> {
+  queue: Queue;
+  name: Name;
+  payload: Payload;
+  result: Result;
+  options: JobsOptions;
+  /** Whether users may submit it themselves through `POST /api/jobs`. @defaultValue false */
+  userSubmittable: boolean;
+}
+
+function defineJob<Queue extends QueueName, Name extends string, Payload extends z.ZodType, Result extends z.ZodType>(
+  definition: Omit<JobDefinition<Queue, Name, Payload, Result>, 'options' | 'userSubmittable'> & {
+    options?: JobsOptions;
+    userSubmittable?: boolean;
+  },
+): JobDefinition<Queue, Name, Payload, Result> {
+  return {
+    ...definition,
+    options: { ...defaultJobOptions, ...definition.options },
+    userSubmittable: definition.userSubmittable ?? false,
+  };
+}
+
+/** Delivers one notification by email, if the recipient's preferences allow (spec 001). */
+export const deliverNotification = defineJob({
+  queue: QueueName.notificationDelivery,
+  name: 'notification.deliver',
+  payload: JobMetaSchema.extend({ notificationId: z.uuid() }),
+  result: z.object({
+    outcome: z.enum(['sent', 'skipped', 'already-sent']),
+    reason: z.string().optional(),
+  }),
+});
+
+/** Every job of the platform, by name: the one place producers and workers agree on. */
+export const jobCatalog = {
+  [deliverNotification.name]: deliverNotification,
+} as const;
+
+export type JobCatalog = typeof jobCatalog;
+export type JobName = keyof JobCatalog;
+export type PayloadOf<Name extends JobName> = z.input<JobCatalog[Name]['payload']>;
+export type ParsedPayloadOf<Name extends JobName> = z.output<JobCatalog[Name]['payload']>;
+export type ResultOf<Name extends JobName> = z.output<JobCatalog[Name]['result']>;
+
+/** Job names of one queue, for a worker that consumes it. */
+export function jobsOfQueue(queue: QueueName): JobDefinition[] {
+  return Object.values(jobCatalog).filter((job) => job.queue === queue) as JobDefinition[];
+}
+
+export function findJob(name: string): JobDefinition | undefined {
+  return (jobCatalog as Record<string, JobDefinition | undefined>)[name];
+}

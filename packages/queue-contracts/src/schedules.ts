@@ -1,0 +1,56 @@
+import { QueueName } from './queues.js';
+
+/** A repeating job: BullMQ job-scheduler id, cron pattern and time zone. */
+export interface Schedule {
+  /** Stable scheduler id: upserting it twice keeps one scheduler. Never rename. */
+  id: string;
+  queue: QueueName;
+  jobName: string;
+  pattern: string;
+  tz: 'UTC';
+  description: string;
+}
+
+/** The recurring work of the platform, every pattern in UTC (spec 001 and 002). */
+export const schedules = {
+  digestDaily: {
+    id: 'digest-daily',
+    queue: QueueName.notificationDigest,
+    jobName: 'digest.run',
+    pattern: '0 9 * * *',
+    tz: 'UTC',
+    description: 'DAILY digests at 09:00 UTC (spec 001)',
+  },
+  digestWeekly: {
+    id: 'digest-weekly',
+    queue: QueueName.notificationDigest,
+    jobName: 'digest.run',
+    pattern: '0 9 * * 1',
+    tz: 'UTC',
+    description: 'WEEKLY digests on Monday at 09:00 UTC (spec 001)',
+  },
+  analyticsWeeklyRollup: {
+    id: 'analytics-weekly-rollup',
+    queue: QueueName.analyticsAggregation,
+    jobName: 'analytics.rollup',
+    pattern: '0 4 * * 1',
+    tz: 'UTC',
+    description: 'Weekly rollup every Monday at 04:00 UTC (spec 002)',
+  },
+  analyticsMonthlyRollup: {
+    id: 'analytics-monthly-rollup',
+    queue: QueueName.analyticsAggregation,
+    jobName: 'analytics.rollup',
+    pattern: '0 5 2 * *',
+    tz: 'UTC',
+    description: 'Monthly rollup on the 2nd at 05:00 UTC (spec 002)',
+  },
+  searchFullReindex: {
+    id: 'search-full-reindex',
+    queue: QueueName.searchIndexUpdate,
+    jobName: 'search.full-reindex',
+    pattern: '0 3 * * 0',
+    tz: 'UTC',
+    description: 'Full reindex on Sundays at 03:00 UTC (spec 002)',
+  },
+} as const satisfies Record<string, Schedule>;
