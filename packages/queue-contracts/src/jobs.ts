@@ -65,7 +65,7 @@ export type ResultOf<Name extends JobName> = z.output<JobCatalog[Name]['result']
 
 /** Job names of one queue, for a worker that consumes it. */
 export function jobsOfQueue(queue: QueueName): JobDefinition[] {
-  return Object.values(jobCatalog).filter((job) => job.queue === queue) as JobDefinition[];
+  return Object.values(jobCatalog).filter((job) => job.queue === queue);
 }
 
 export function findJob(name: string): JobDefinition | undefined {

@@ -14,6 +14,7 @@ export interface ProducerOptions {
 /**
  * Typed producers: a payload is parsed with its job's schema before `add()`, so a payload that
  * fails its schema never enters a queue. Queues are opened on first use and closed by `close`.
+ * A deterministic `jobId` makes a repeated add a no-op; BullMQ refuses ids containing `:`.
  */
 export function createProducer(options: ProducerOptions) {
   const queues = new Map<QueueName, Queue>();
@@ -40,7 +41,7 @@ export function createProducer(options: ProducerOptions) {
       const job = jobCatalog[name];
       const entries = items.map((item) => ({
         name,
-        data: job.payload.parse(item.payload) as unknown,
+        data: job.payload.parse(item.payload),
         opts: { ...job.options, ...item.options },
       }));
       return queueFor(job.queue).addBulk(entries);

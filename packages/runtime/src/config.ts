@@ -18,17 +18,23 @@ export function parseConfig<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => {
-      const variable = issue.path.length > 0 ? issue.path.join('.') : 'environment';
-      return `${variable}: ${issue.message}`;
-    }),
-  );
+  // The first problem of each variable is the one worth reading.
+  const problems = new Map<string, string>();
+  for (const issue of result.error.issues) {
+    const variable = issue.path.length > 0 ? issue.path.join('.') : 'environment';
+    if (!problems.has(variable)) problems.set(variable, `${variable}: ${issue.message}`);
+  }
+  throw new ConfigError([...problems.values()]);
 }
 
 /** A TCP port number given as text. */
 export const portVar = (defaultPort: number) =>
-  z.coerce.number().int().min(0).max(65_535).default(defaultPort);
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(defaultPort);
 
 /** A boolean given as text: `true/false/1/0/yes/no`. */
 export const booleanVar = (defaultValue: boolean) =>
@@ -55,7 +61,7 @@ const urlWithProtocol = (protocols: readonly string[], defaultValue: string) =>
   z
     .url({ error: `must be a URL (${protocols.join(' or ')})` })
     .default(defaultValue)
-    .refine((value) => protocols.includes(new URL(value).protocol), {
+    .refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
       error: `must use ${protocols.join(' or ')}`,
     });
 
@@ -93,3 +99,22 @@ export const httpConfigShape = {
 
 export type BaseConfig = z.output<z.ZodObject<typeof baseConfigShape>>;
 export type HttpConfig = z.output<z.ZodObject<typeof httpConfigShape>>;
+
+/**
+ * Loads the config from the environment, or prints what is wrong and exits 1: the one place a
+ * process turns its environment into config.
+ */
+export function loadOrExit<Config>(
+  load: (env: NodeJS.ProcessEnv) => Config,
+  env: NodeJS.ProcessEnv,
+): Config {
+  try {
+    return load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -77,3 +77,11 @@ export function redact(url: string): string {
     return url;
   }
 }
+
+/** Exits at once with one line per dependency that does not answer. */
+export async function exitUnlessDependenciesAnswer(urls: DependencyUrls): Promise<void> {
+  const missing = await missingDependencies(urls);
+  if (missing.length === 0) return;
+  for (const line of missing) console.error(line);
+  process.exit(1);
+}

@@ -33,3 +33,22 @@ export function redisOptions(role: RedisRole): RedisOptions {
 export function createRedis(url: string, role: RedisRole, name?: string): Redis {
   return new Redis(url, { ...redisOptions(role), ...(name ? { connectionName: name } : {}) });
 }
+
+/**
+ * Resolves once the connection is ready, or after `timeoutMs` either way. A fail-fast
+ * connection refuses commands until it is ready, so a process waits for it before it serves.
+ */
+export async function whenReady(client: Redis, timeoutMs = 2_000): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    client.once('ready', onReady);
+  });
+}

@@ -27,8 +27,7 @@ export const authConfigShape = {
   SESSION_COOKIE_NAME: z.string().regex(/^[\w-]+$/).default(DEFAULT_SESSION_COOKIE),
 } as const;
 
-const authConfigObject = z.object(authConfigShape);
-export type AuthConfig = z.output<typeof authConfigObject>;
+export type AuthConfig = z.output<z.ZodObject<typeof authConfigShape>>;
 
 /**
  * Cross-field rule of every app's config: production never runs on the development secret.

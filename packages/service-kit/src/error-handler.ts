@@ -24,10 +24,11 @@ const fastifyClientErrors: Record<string, [number, string]> = {
  */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const details = error.validation.map((issue) => ({
+    // Each issue names the offending field as a JSON pointer; clients read it as a dotted path.
+    const issues = error.validation as readonly { instancePath: string; message?: string }[];
+    const details = issues.map((issue) => ({
       path: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
       message: issue.message,
-      ...(issue.params && 'issue' in issue.params ? { code: (issue.params.issue as { code?: string }).code } : {}),
     }));
     const text = validationText[error.validationContext ?? 'body'] ?? errorText.invalidBody;
     return reply.code(400).send(errorBody(text, details));

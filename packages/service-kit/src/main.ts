@@ -1,9 +1,9 @@
 import { createDb, type DbHandle } from '@conveyor/db/client';
-import { ConfigError, type BaseConfig, type HttpConfig } from '@conveyor/runtime/config';
-import { missingDependencies } from '@conveyor/runtime/dependencies';
+import { loadOrExit, type BaseConfig, type HttpConfig } from '@conveyor/runtime/config';
+import { exitUnlessDependenciesAnswer } from '@conveyor/runtime/dependencies';
 import { createLogger, type Logger } from '@conveyor/runtime/logger';
 import { createMetricsRegistry, type Registry } from '@conveyor/runtime/metrics';
-import { createRedis } from '@conveyor/runtime/redis';
+import { createRedis, whenReady } from '@conveyor/runtime/redis';
 import { onShutdown } from '@conveyor/runtime/shutdown';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -20,29 +20,7 @@ export interface ServiceDeps<Config extends ServiceConfig> {
   redis: Redis;
 }
 
-/**
- * Loads the config from the environment, or prints what is wrong and exits 1. The one place a
- * process turns its environment into config.
- */
-export function loadOrExit<Config>(load: (env: NodeJS.ProcessEnv) => Config, env: NodeJS.ProcessEnv): Config {
-  try {
-    return load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
-/** Exits at once with one line per dependency that does not answer. */
-export async function exitUnlessDependenciesAnswer(config: BaseConfig): Promise<void> {
-  const missing = await missingDependencies({ redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL });
-  if (missing.length === 0) return;
-  for (const line of missing) console.error(line);
-  process.exit(1);
-}
+export { loadOrExit } from '@conveyor/runtime/config';
 
 /**
  * The whole life of a service process: config, dependency check, connections, app, listen,
@@ -55,12 +33,13 @@ export async function runService<Config extends ServiceConfig>(options: {
   buildApp: (deps: ServiceDeps<Config>) => FastifyInstance | Promise<FastifyInstance>;
 }): Promise<void> {
   const config = loadOrExit(options.loadConfig, options.env);
-  await exitUnlessDependenciesAnswer(config);
+  await exitUnlessDependenciesAnswer({ redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL });
   const logger = createLogger({ app: options.name, level: config.LOG_LEVEL });
   const metrics = createMetricsRegistry(options.name);
   const db = createDb(config.DATABASE_URL, { applicationName: options.name });
   const redis = createRedis(config.REDIS_URL, 'request', options.name);
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  await whenReady(redis);
   const app = await options.buildApp({ config, logger, metrics, db, redis });
   onShutdown(
     async () => {

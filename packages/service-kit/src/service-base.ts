@@ -1,6 +1,5 @@
 import type { DbHandle } from '@conveyor/db/client';
 import { baseConfigShape, httpConfigShape, listVar, portVar } from '@conveyor/runtime/config';
-import type { Registry } from '@conveyor/runtime/metrics';
 import type { Redis } from 'ioredis';
 import { createServiceApp, type ServiceApp } from './app.js';
 import { authConfigShape, type AuthConfig } from './auth-config.js';
@@ -29,7 +28,7 @@ export async function createBackendService<Config extends BackendServiceConfig>(
   deps: ServiceDeps<Config>,
   api: OpenApiOptions,
 ): Promise<ServiceApp> {
-  const app = createServiceApp({ http: deps.config, logger: deps.logger, metrics: deps.metrics as Registry });
+  const app = createServiceApp({ http: deps.config, logger: deps.logger, metrics: deps.metrics });
   await app.register(healthRoutes, { checks: storeChecks(deps.db, deps.redis), metrics: deps.metrics });
   await app.register(openApi, api);
   const ensureUser = createUserProvisioner(deps.db.db);

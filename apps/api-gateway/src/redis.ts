@@ -1,0 +1,18 @@
+import { redisOptions } from '@conveyor/runtime/redis';
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+
+/**
+ * The gateway's Redis connection (rate limiter and readiness), not yet connected: a fail-fast
+ * request connection whose commands give up after RATE_LIMIT_REDIS_TIMEOUT_MS, so an outage
+ * answers within a second instead of waiting out the shared one-second default. Without an
+ * offline queue a command before `ready` fails, so the caller awaits `connect()` before serving.
+ */
+export function createGatewayRedis(config: Config, name?: string): Redis {
+  return new Redis(config.REDIS_URL, {
+    ...redisOptions('request'),
+    commandTimeout: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    lazyConnect: true,
+    ...(name ? { connectionName: name } : {}),
+  });
+}

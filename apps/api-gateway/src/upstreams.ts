@@ -1,0 +1,57 @@
+import type { Config } from './config.js';
+
+/** Names of the upstream services, as used in `/api/openapi/<name>.json`, metrics and readiness. */
+export type UpstreamName = 'notifications' | 'admin-jobs' | 'webhooks';
+
+/** A path prefix one upstream serves, and the route patterns the gateway knows below it. */
+export interface UpstreamPrefix {
+  prefix: string;
+  /**
+   * Route patterns relative to `prefix`. Each known pattern is an endpoint of its own (its own
+   * rate-limit budget), so ids in paths never open new budgets; `/*` catches the rest.
+   */
+  routes: readonly string[];
+}
+
+export interface Upstream {
+  name: UpstreamName;
+  /** Origin of the service; paths are forwarded unchanged, since each service serves `/api/...`. */
+  url: string;
+  prefixes: readonly UpstreamPrefix[];
+}
+
+const catchAll = ['/', '/*'] as const;
+
+/** The three services behind the gateway and the paths each one serves (DESIGN.md, "Shape"). */
+export function upstreamsFrom(config: Config): readonly Upstream[] {
+  return [
+    {
+      name: 'notifications',
+      url: config.NOTIFICATIONS_URL,
+      prefixes: [
+        {
+          prefix: '/api/notifications',
+          routes: [...catchAll, '/unread-count', '/read-all', '/preferences', '/:id', '/:id/read'],
+        },
+      ],
+    },
+    {
+      name: 'admin-jobs',
+      url: config.ADMIN_JOBS_URL,
+      prefixes: [{ prefix: '/api/admin/jobs', routes: [...catchAll, '/:queueName/:jobId/retry'] }],
+    },
+    {
+      name: 'webhooks',
+      url: config.WEBHOOKS_URL,
+      prefixes: [
+        { prefix: '/api/jobs', routes: [...catchAll, '/:jobId'] },
+        { prefix: '/api/webhooks', routes: [...catchAll, '/:id'] },
+      ],
+    },
+  ];
+}
+
+/** Whether a route pattern lies under `/api/admin`, which only the ADMIN role may reach. */
+export function isAdminRoute(route: string): boolean {
+  return route === '/api/admin' || route.startsWith('/api/admin/');
+}

@@ -1,0 +1,114 @@
+import { DEFAULT_SESSION_COOKIE } from '@conveyor/service-kit/auth-config';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { buildGateway, type TestGateway } from './helpers/gateway.js';
+import { bearer, tokenFor } from './helpers/tokens.js';
+import { startFakeServices } from './helpers/upstream.js';
+
+const allowedOrigin = 'https://app.conveyor.test';
+let services: Awaited<ReturnType<typeof startFakeServices>>;
+let gateway: TestGateway;
+let base: string;
+
+beforeAll(async () => {
+  services = await startFakeServices();
+  gateway = await buildGateway({ env: { ...services.env, CORS_ORIGINS: allowedOrigin } });
+  base = (await gateway.app.listen({ port: 0, host: '127.0.0.1' })).replace('http://', 'ws://');
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await services?.close();
+});
+
+/** Opens a socket and resolves with it and a reader of its next JSON message. */
+async function open(path: string, headers: Record<string, string>) {
+  const socket = new WebSocket(`${base}${path}`, { headers });
+  const queue: unknown[] = [];
+  const waiting: ((message: unknown) => void)[] = [];
+  socket.on('message', (data: Buffer) => {
+    const message: unknown = JSON.parse(data.toString());
+    const next = waiting.shift();
+    if (next) next(message);
+    else queue.push(message);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const nextMessage = () =>
+    queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise<unknown>((resolve) => waiting.push(resolve));
+  return { socket, nextMessage };
+}
+
+/** The HTTP status a refused handshake answered with. */
+async function refusedWith(path: string, headers: Record<string, string>): Promise<number> {
+  const socket = new WebSocket(`${base}${path}`, { headers });
+  return new Promise((resolve, reject) => {
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('open', () => reject(new Error('the handshake was accepted')));
+    socket.once('error', () => undefined);
+  });
+}
+
+describe('WebSocket proxy', () => {
+  test('an authenticated socket reaches the service at the same path, with credentials and request id, and echoes', async () => {
+    const token = tokenFor('VIEWER');
+    const { socket, nextMessage } = await open('/api/notifications/ws?room=inbox', {
+      ...bearer(token),
+      'x-request-id': 'socket-trace-1',
+    });
+    try {
+      const hello = (await nextMessage()) as { type: string; url: string; headers: Record<string, string> };
+      expect(hello).toMatchObject({ type: 'hello', url: '/api/notifications/ws?room=inbox' });
+      expect(hello.headers.authorization).toBe(`Bearer ${token}`);
+      expect(hello.headers['x-request-id']).toBe('socket-trace-1');
+      socket.send(JSON.stringify({ type: 'subscribe', room: 'inbox' }));
+      expect(await nextMessage()).toEqual({ type: 'echo', data: JSON.stringify({ type: 'subscribe', room: 'inbox' }) });
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('a socket authenticated by the session cookie from an allowed origin is proxied with the cookie', async () => {
+    const cookie = `${DEFAULT_SESSION_COOKIE}=${tokenFor('CREATOR')}`;
+    const { socket, nextMessage } = await open('/api/jobs/ws', { cookie, origin: allowedOrigin });
+    try {
+      const hello = (await nextMessage()) as { service: string; headers: Record<string, string> };
+      expect(hello.service).toBe('webhooks');
+      expect(hello.headers.cookie).toBe(cookie);
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('an ADMIN socket reaches the admin service', async () => {
+    const { socket, nextMessage } = await open('/api/admin/jobs/ws', bearer(tokenFor('ADMIN')));
+    try {
+      expect(await nextMessage()).toMatchObject({ type: 'hello', service: 'admin-jobs' });
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('an upgrade without a token is refused with 401 before the service sees it', async () => {
+    const before = services.notifications.seen.length;
+    expect(await refusedWith('/api/notifications/ws', {})).toBe(401);
+    expect(await refusedWith('/api/notifications/ws', bearer('not-a-jwt'))).toBe(401);
+    expect(services.notifications.seen.length).toBe(before);
+  });
+
+  test('a non-admin upgrade on an admin path is refused with 403 before the service sees it', async () => {
+    const before = services.adminJobs.seen.length;
+    expect(await refusedWith('/api/admin/jobs/ws', bearer(tokenFor('VIEWER')))).toBe(403);
+    expect(services.adminJobs.seen.length).toBe(before);
+  });
+
+  test('a cookie-authenticated upgrade from a cross-site origin is refused with 403', async () => {
+    const cookie = `${DEFAULT_SESSION_COOKIE}=${tokenFor('VIEWER')}`;
+    expect(await refusedWith('/api/notifications/ws', { cookie, origin: 'https://evil.example' })).toBe(403);
+  });
+});

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { redisOptions } from '@conveyor/runtime/redis';
+import { defaultTestRedisUrl, deleteKeysWithPrefix, testPrefix } from '@conveyor/test-harness/redis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultJobOptions, deliverNotification, jobCatalog, QueueName, queueNames, schedules } from '../src/index.js';
+import { createProducer, type Producer } from '../src/producer.js';
+
+let prefix: string;
+let producer: Producer;
+
+beforeEach(() => {
+  prefix = testPrefix();
+  const { hostname, port } = new URL(defaultTestRedisUrl);
+  producer = createProducer({ connection: { host: hostname, port: Number(port), ...redisOptions('request') }, prefix });
+});
+afterEach(async () => {
+  await producer.close();
+  await deleteKeysWithPrefix(defaultTestRedisUrl, prefix);
+});
+
+describe('the typed producer', () => {
+  it('adds a job whose payload parses, with the default options of its definition', async () => {
+    const notificationId = randomUUID();
+    const job = await producer.enqueue('notification.deliver', { notificationId, ownerId: 'u1' });
+    expect(job.name).toBe('notification.deliver');
+    expect(job.data).toEqual({ notificationId, ownerId: 'u1' });
+    expect(job.opts.attempts).toBe(defaultJobOptions.attempts);
+    expect(job.opts.backoff).toEqual(defaultJobOptions.backoff);
+    expect(await producer.queue(QueueName.notificationDelivery).getWaitingCount()).toBe(1);
+  });
+
+  it('refuses a payload that fails its schema, and nothing enters the queue', async () => {
+    await expect(
+      producer.enqueue('notification.deliver', { notificationId: 'not-a-uuid' }),
+    ).rejects.toThrow();
+    expect(await producer.queue(QueueName.notificationDelivery).getWaitingCount()).toBe(0);
+  });
+
+  it('adds many jobs in one round trip and honours a deterministic job id', async () => {
+    const ids = [randomUUID(), randomUUID()];
+    await producer.enqueueMany(
+      'notification.deliver',
+      ids.map((notificationId) => ({ payload: { notificationId }, options: { jobId: `deliver-${notificationId}` } })),
+    );
+    // The same id twice is one job: a retried producer enqueues nothing new.
+    await producer.enqueue('notification.deliver', { notificationId: ids[0]! }, { jobId: `deliver-${ids[0]}` });
+    expect(await producer.queue(QueueName.notificationDelivery).getWaitingCount()).toBe(2);
+  });
+});
+
+describe('the catalog', () => {
+  it('maps every job to a known queue with bounded retention', () => {
+    for (const job of Object.values(jobCatalog)) {
+      expect(queueNames).toContain(job.queue);
+      expect(job.options.removeOnComplete).toBeTruthy();
+      expect(job.options.removeOnFail).toBeTruthy();
+    }
+    expect(deliverNotification.userSubmittable).toBe(false);
+  });
+
+  it('keeps every schedule in UTC with a five-field cron pattern and a unique id', () => {
+    const all = Object.values(schedules);
+    expect(new Set(all.map((schedule) => schedule.id)).size).toBe(all.length);
+    for (const schedule of all) {
+      expect(schedule.tz).toBe('UTC');
+      expect(schedule.pattern.split(' ')).toHaveLength(5);
+    }
+    expect(schedules.digestDaily.pattern).toBe('0 9 * * *');
+    expect(schedules.digestWeekly.pattern).toBe('0 9 * * 1');
+  });
+});

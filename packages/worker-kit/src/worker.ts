@@ -1,0 +1,86 @@
+import type { JobDefinition } from '@conveyor/queue-contracts';
+import type { Logger } from '@conveyor/runtime/logger';
+import { Counter, type Registry } from '@conveyor/runtime/metrics';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { z } from 'zod';
+
+/** A processor: a plain function of the parsed payload (and the BullMQ job, for progress). */
+export type Processor<Definition extends JobDefinition> = (
+  payload: z.output<Definition['payload']>,
+  job: Job,
+) => Promise<z.input<Definition['result']>>;
+
+export interface BoundProcessor {
+  definition: JobDefinition;
+  process: (payload: unknown, job: Job) => Promise<unknown>;
+}
+
+/** Pairs a job definition of the catalog with the function that does its work. */
+export function bindProcessor<Definition extends JobDefinition>(
+  definition: Definition,
+  process: Processor<Definition>,
+): BoundProcessor {
+  return { definition, process: process as BoundProcessor['process'] };
+}
+
+export interface QueueWorkerOptions {
+  processors: readonly BoundProcessor[];
+  /** A blocking connection with `maxRetriesPerRequest: null`. */
+  connection: ConnectionOptions;
+  prefix: string;
+  /** Jobs processed at once by this instance. @defaultValue 1 */
+  concurrency?: number;
+  logger: Logger;
+  metrics?: Registry;
+}
+
+export interface QueueWorker {
+  worker: Worker;
+  /** Stops taking jobs and waits for the ones in hand to finish. */
+  close: () => Promise<void>;
+}
+
+/**
+ * A BullMQ worker for one queue. Every payload is parsed with its job's schema before the
+ * processor sees it; a payload that does not parse, or a job name the queue does not know,
+ * fails at once without retries, since retrying cannot fix it.
+ */
+export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
+  const queues = new Set(options.processors.map((bound) => bound.definition.queue));
+  const [queue] = queues;
+  if (queues.size !== 1 || queue === undefined) {
+    throw new Error('a worker consumes exactly one queue: give it processors of one queue');
+  }
+  const byName = new Map(options.processors.map((bound) => [bound.definition.name, bound]));
+  const finished = options.metrics
+    ? new Counter({
+        name: 'jobs_finished_total',
+        help: 'Jobs finished by this worker, by queue, job name and outcome',
+        labelNames: ['queue', 'name', 'outcome'] as const,
+        registers: [options.metrics],
+      })
+    : undefined;
+
+  const worker = new Worker(
+    queue,
+    async (job: Job) => {
+      const bound = byName.get(job.name);
+      if (!bound) throw new UnrecoverableError(`unknown job name "${job.name}" on queue ${queue}`);
+      const parsed = bound.definition.payload.safeParse(job.data);
+      if (!parsed.success) {
+        throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
+      }
+      const result = await bound.process(parsed.data, job);
+      return bound.definition.result.parse(result);
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 1 },
+  );
+  const log = options.logger.child({ queue });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    finished?.inc({ queue, name: job?.name ?? 'unknown', outcome: 'failed' });
+    log.warn({ err, jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade }, 'job failed');
+  });
+  worker.on('completed', (job) => finished?.inc({ queue, name: job.name, outcome: 'completed' }));
+  return { worker, close: () => worker.close() };
+}
