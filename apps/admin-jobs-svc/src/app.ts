@@ -8,7 +8,8 @@ export type AppDeps = ServiceDeps<Config>;
 export async function buildApp(deps: AppDeps) {
   const app = await createBackendService(deps, {
     title: 'Conveyor admin jobs',
-    description: 'Admin job monitoring: health, queues, jobs, actions and a live stream (spec 002, 003). ADMIN only.',
+    description:
+      'Admin job monitoring: health, queues, jobs, actions and a live stream (spec 002, 003). ADMIN only.',
     version: '1.0.0',
   });
   return app;

@@ -29,7 +29,10 @@ describe('the admin-jobs-svc process', () => {
   });
 
   it('answers an unknown route with 404 in the envelope, with or without a token', async () => {
-    const response = await app.inject({ url: '/api/unknown', headers: bearer(testToken('u1', 'VIEWER')) });
+    const response = await app.inject({
+      url: '/api/unknown',
+      headers: bearer(testToken('u1', 'VIEWER')),
+    });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ success: false, error: 'Route not found' });
   });
@@ -37,7 +40,8 @@ describe('the admin-jobs-svc process', () => {
 
 describe('the admin-jobs-svc config', () => {
   it('rejects bad values and names each variable', () => {
-    const attempt = () => loadConfig({ PORT: 'eighty', REDIS_URL: 'http://wrong', DATABASE_URL: 'nope' });
+    const attempt = () =>
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'http://wrong', DATABASE_URL: 'nope' });
     for (const variable of ['PORT', 'REDIS_URL', 'DATABASE_URL']) {
       expect(attempt).toThrow(new RegExp(`- ${variable}: `));
     }
@@ -45,8 +49,9 @@ describe('the admin-jobs-svc config', () => {
 
   it('refuses the development JWT secret in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-of-the-identity-provider!' }).NODE_ENV).toBe(
-      'production',
-    );
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-of-the-identity-provider!' })
+        .NODE_ENV,
+    ).toBe('production');
   });
 });

@@ -8,7 +8,8 @@ export type AppDeps = ServiceDeps<Config>;
 export async function buildApp(deps: AppDeps) {
   const app = await createBackendService(deps, {
     title: 'Conveyor job feedback',
-    description: 'User jobs and webhooks: polling, real-time events and signed webhook delivery (spec 004).',
+    description:
+      'User jobs and webhooks: polling, real-time events and signed webhook delivery (spec 004).',
     version: '1.0.0',
   });
   return app;

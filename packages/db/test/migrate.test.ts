@@ -19,11 +19,15 @@ afterAll(async () => {
 });
 
 const runCli = (script: string, env: Record<string, string>) =>
-  spawnSync(process.execPath, ['--conditions=@conveyor/source', '--import', 'tsx', `src/${script}`], {
-    cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
+  spawnSync(
+    process.execPath,
+    ['--conditions=@conveyor/source', '--import', 'tsx', `src/${script}`],
+    {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    },
+  );
 
 describe('migrations', () => {
   it('create the database when missing, apply every migration, and change nothing the second time', async () => {
@@ -35,9 +39,13 @@ describe('migrations', () => {
     const sql = postgres(url, { max: 1 });
     const tables = await sql<{ table_name: string }[]>`
       select table_name from information_schema.tables where table_schema = 'public' order by 1`;
-    const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
+    const [applied] = await sql<
+      { count: number }[]
+    >`select count(*)::int as count from drizzle.__drizzle_migrations`;
     await sql.end();
-    expect(tables.map((row) => row.table_name)).toEqual(expect.arrayContaining(['job_runs', 'users']));
+    expect(tables.map((row) => row.table_name)).toEqual(
+      expect.arrayContaining(['job_runs', 'users']),
+    );
     expect(applied?.count).toBeGreaterThanOrEqual(1);
   });
 
@@ -47,7 +55,9 @@ describe('migrations', () => {
     const ok = runCli('migrate-cli.ts', { DATABASE_URL: `${server}/${name}` });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('migrations applied');
-    const failed = runCli('migrate-cli.ts', { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/x` });
+    const failed = runCli('migrate-cli.ts', {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/x`,
+    });
     expect(failed.status).not.toBe(0);
     expect(failed.stderr).toContain('migration failed');
   });
@@ -62,7 +72,9 @@ describe('seed', () => {
       await seedDemoData(handle.db);
       const rows = await handle.db.select().from(users);
       expect(rows).toHaveLength(demoUsers.length);
-      expect(new Set(rows.map((row) => row.role))).toEqual(new Set(['ADMIN', 'CREATOR', 'BRAND', 'VIEWER']));
+      expect(new Set(rows.map((row) => row.role))).toEqual(
+        new Set(['ADMIN', 'CREATOR', 'BRAND', 'VIEWER']),
+      );
     } finally {
       await handle.close();
       await database.drop();

@@ -28,7 +28,12 @@ export interface JobDefinition<
   userSubmittable: boolean;
 }
 
-function defineJob<Queue extends QueueName, Name extends string, Payload extends z.ZodType, Result extends z.ZodType>(
+function defineJob<
+  Queue extends QueueName,
+  Name extends string,
+  Payload extends z.ZodType,
+  Result extends z.ZodType,
+>(
   definition: Omit<JobDefinition<Queue, Name, Payload, Result>, 'options' | 'userSubmittable'> & {
     options?: JobsOptions;
     userSubmittable?: boolean;

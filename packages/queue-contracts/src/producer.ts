@@ -21,7 +21,10 @@ export function createProducer(options: ProducerOptions) {
   const queueFor = (name: QueueName): Queue => {
     let queue = queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: options.connection, prefix: options.prefix ?? '{conveyor}' });
+      queue = new Queue(name, {
+        connection: options.connection,
+        prefix: options.prefix ?? '{conveyor}',
+      });
       queue.on('error', options.onError ?? (() => undefined));
       queues.set(name, queue);
     }
@@ -29,7 +32,11 @@ export function createProducer(options: ProducerOptions) {
   };
 
   return {
-    async enqueue<Name extends JobName>(name: Name, payload: PayloadOf<Name>, overrides: JobsOptions = {}) {
+    async enqueue<Name extends JobName>(
+      name: Name,
+      payload: PayloadOf<Name>,
+      overrides: JobsOptions = {},
+    ) {
       const job = jobCatalog[name];
       const data: unknown = job.payload.parse(payload);
       return queueFor(job.queue).add(name, data, { ...job.options, ...overrides });

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { redisOptions } from '@conveyor/runtime/redis';
-import { defaultTestRedisUrl, deleteKeysWithPrefix, testPrefix } from '@conveyor/test-harness/redis';
+import {
+  defaultTestRedisUrl,
+  deleteKeysWithPrefix,
+  testPrefix,
+} from '@conveyor/test-harness/redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultJobOptions, deliverNotification, jobCatalog, QueueName, queueNames, schedules } from '../src/index.js';
+import {
+  defaultJobOptions,
+  deliverNotification,
+  jobCatalog,
+  QueueName,
+  queueNames,
+  schedules,
+} from '../src/index.js';
 import { createProducer, type Producer } from '../src/producer.js';
 
 let prefix: string;
@@ -11,7 +22,10 @@ let producer: Producer;
 beforeEach(() => {
   prefix = testPrefix();
   const { hostname, port } = new URL(defaultTestRedisUrl);
-  producer = createProducer({ connection: { host: hostname, port: Number(port), ...redisOptions('request') }, prefix });
+  producer = createProducer({
+    connection: { host: hostname, port: Number(port), ...redisOptions('request') },
+    prefix,
+  });
 });
 afterEach(async () => {
   await producer.close();
@@ -40,10 +54,17 @@ describe('the typed producer', () => {
     const ids = [randomUUID(), randomUUID()];
     await producer.enqueueMany(
       'notification.deliver',
-      ids.map((notificationId) => ({ payload: { notificationId }, options: { jobId: `deliver-${notificationId}` } })),
+      ids.map((notificationId) => ({
+        payload: { notificationId },
+        options: { jobId: `deliver-${notificationId}` },
+      })),
     );
     // The same id twice is one job: a retried producer enqueues nothing new.
-    await producer.enqueue('notification.deliver', { notificationId: ids[0]! }, { jobId: `deliver-${ids[0]}` });
+    await producer.enqueue(
+      'notification.deliver',
+      { notificationId: ids[0]! },
+      { jobId: `deliver-${ids[0]}` },
+    );
     expect(await producer.queue(QueueName.notificationDelivery).getWaitingCount()).toBe(2);
   });
 });

@@ -29,12 +29,7 @@ export function parseConfig<Schema extends z.ZodType>(
 
 /** A TCP port number given as text. */
 export const portVar = (defaultPort: number) =>
-  z.coerce
-    .number({ error: 'must be a port number' })
-    .int()
-    .min(0)
-    .max(65_535)
-    .default(defaultPort);
+  z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(defaultPort);
 
 /** A boolean given as text: `true/false/1/0/yes/no`. */
 export const booleanVar = (defaultValue: boolean) =>
@@ -68,9 +63,7 @@ const urlWithProtocol = (protocols: readonly string[], defaultValue: string) =>
 /** Variables every app reads: environment, logging, Redis and PostgreSQL. */
 export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: urlWithProtocol(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   /**
    * Prefix of every BullMQ key. The braces make it a Redis Cluster hash tag, so all keys of

@@ -60,7 +60,8 @@ export async function missingDependencies(urls: DependencyUrls): Promise<string[
     postgresAnswers(urls.databaseUrl),
   ]);
   const lines: string[] = [];
-  if (!redisUp) lines.push(`Redis does not answer at ${redact(urls.redisUrl)}: ${howToStart.redis}`);
+  if (!redisUp)
+    lines.push(`Redis does not answer at ${redact(urls.redisUrl)}: ${howToStart.redis}`);
   if (!postgresUp) {
     lines.push(`PostgreSQL does not answer at ${redact(urls.databaseUrl)}: ${howToStart.postgres}`);
   }

@@ -29,7 +29,9 @@ describe('dependency checks', () => {
   });
 
   it('counts a server without the named database as answering', async () => {
-    expect(await postgresAnswers('postgres://postgres@127.0.0.1:5432/conveyor_does_not_exist')).toBe(true);
+    expect(
+      await postgresAnswers('postgres://postgres@127.0.0.1:5432/conveyor_does_not_exist'),
+    ).toBe(true);
   });
 
   it('hides passwords in printed URLs', () => {

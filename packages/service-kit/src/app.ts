@@ -4,7 +4,11 @@ import type { Logger } from '@conveyor/runtime/logger';
 import { Histogram, type Registry } from '@conveyor/runtime/metrics';
 import Fastify, { type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { FastifyBaseLogger } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleError } from './error-handler.js';
 import { errorBody, errorText } from './errors.js';
@@ -30,7 +34,9 @@ const acceptableRequestId = /^[\w.:-]{1,128}$/;
 /** Keeps a caller's request id when it is sane, so one id follows a request everywhere. */
 export function requestIdFrom(request: IncomingMessage): string {
   const incoming = request.headers[REQUEST_ID_HEADER];
-  return typeof incoming === 'string' && acceptableRequestId.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && acceptableRequestId.test(incoming)
+    ? incoming
+    : randomUUID();
 }
 
 /**
@@ -55,7 +61,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody(errorText.routeNotFound)));
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send(errorBody(errorText.routeNotFound)),
+  );
 
   const duration = new Histogram({
     name: 'http_request_duration_seconds',

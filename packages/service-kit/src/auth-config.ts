@@ -10,12 +10,23 @@ export const DEVELOPMENT_JWT_SECRET = 'conveyor-development-secret-change-me-in-
 /** The cookie that carries the session token when no Authorization header is sent. */
 export const DEFAULT_SESSION_COOKIE = 'conveyor_session';
 
-const asymmetricAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+const asymmetricAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'ES256',
+  'ES384',
+  'EdDSA',
+] as const;
 
 /** Token verification settings shared by the gateway and every service. */
 export const authConfigShape = {
   /** HS256 shared secret of the identity provider. Ignored when JWT_PUBLIC_KEY is set. */
-  JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).default(DEVELOPMENT_JWT_SECRET),
+  JWT_SECRET: z
+    .string()
+    .min(32, { error: 'must be at least 32 characters' })
+    .default(DEVELOPMENT_JWT_SECRET),
   /** PEM public key of the identity provider; switches verification to JWT_ALGORITHM. */
   JWT_PUBLIC_KEY: z.string().optional(),
   /** The one algorithm accepted with JWT_PUBLIC_KEY. @defaultValue `RS256` */
@@ -24,7 +35,10 @@ export const authConfigShape = {
   JWT_ISSUER: z.string().optional(),
   /** When set, the `aud` claim must include it. */
   JWT_AUDIENCE: z.string().optional(),
-  SESSION_COOKIE_NAME: z.string().regex(/^[\w-]+$/).default(DEFAULT_SESSION_COOKIE),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default(DEFAULT_SESSION_COOKIE),
 } as const;
 
 export type AuthConfig = z.output<z.ZodObject<typeof authConfigShape>>;
@@ -45,7 +59,8 @@ export function refuseDevelopmentSecret(
     ctx.addIssue({
       code: 'custom',
       path: ['JWT_SECRET'],
-      message: 'is the development secret; set the identity provider secret or JWT_PUBLIC_KEY in production',
+      message:
+        'is the development secret; set the identity provider secret or JWT_PUBLIC_KEY in production',
     });
   }
 }

@@ -40,7 +40,10 @@ const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * request with `Sec-Fetch-Site`, older ones at least with `Origin`; a client that sends
  * neither is not a browser, so its cookie is no ambient credential.
  */
-export function isCrossSiteRequest(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
+export function isCrossSiteRequest(
+  request: FastifyRequest,
+  allowedOrigins: readonly string[],
+): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site === 'same-origin' || site === 'none') return false;
   const origin = request.headers.origin;
@@ -85,7 +88,11 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Pro
     }
     request.user = claims;
     const viaCookie = request.headers.authorization === undefined;
-    if (viaCookie && unsafeMethods.has(request.method) && isCrossSiteRequest(request, options.allowedOrigins)) {
+    if (
+      viaCookie &&
+      unsafeMethods.has(request.method) &&
+      isCrossSiteRequest(request, options.allowedOrigins)
+    ) {
       throw new HttpError(403, errorText.forbiddenCrossSite);
     }
     await options.onAuthenticated?.(claims, request);

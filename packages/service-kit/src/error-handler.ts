@@ -38,7 +38,8 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   }
   const known = error.code ? fastifyClientErrors[error.code] : undefined;
   if (known) return reply.code(known[0]).send(errorBody(known[1]));
-  if (error.code === 'FST_ERR_VALIDATION') return reply.code(400).send(errorBody(errorText.invalidBody));
+  if (error.code === 'FST_ERR_VALIDATION')
+    return reply.code(400).send(errorBody(errorText.invalidBody));
   if (isDependencyOutage(error)) {
     request.log.warn({ err: error }, 'dependency unavailable');
     return reply.code(503).header('retry-after', '1').send(errorBody(errorText.unavailable));

@@ -39,7 +39,9 @@ async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promi
     const states = await Promise.all(names.map((name) => within(options.checks[name]!, timeoutMs)));
     const checks = Object.fromEntries(names.map((name, index) => [name, states[index]]));
     if (states.every((state) => state === 'up')) return { status: 'ready', checks };
-    return reply.code(503).send({ success: false, error: 'Service not ready', details: { checks } });
+    return reply
+      .code(503)
+      .send({ success: false, error: 'Service not ready', details: { checks } });
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.header('content-type', options.metrics.contentType);

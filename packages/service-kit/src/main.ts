@@ -33,7 +33,10 @@ export async function runService<Config extends ServiceConfig>(options: {
   buildApp: (deps: ServiceDeps<Config>) => FastifyInstance | Promise<FastifyInstance>;
 }): Promise<void> {
   const config = loadOrExit(options.loadConfig, options.env);
-  await exitUnlessDependenciesAnswer({ redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL });
+  await exitUnlessDependenciesAnswer({
+    redisUrl: config.REDIS_URL,
+    databaseUrl: config.DATABASE_URL,
+  });
   const logger = createLogger({ app: options.name, level: config.LOG_LEVEL });
   const metrics = createMetricsRegistry(options.name);
   const db = createDb(config.DATABASE_URL, { applicationName: options.name });

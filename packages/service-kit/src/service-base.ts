@@ -29,7 +29,10 @@ export async function createBackendService<Config extends BackendServiceConfig>(
   api: OpenApiOptions,
 ): Promise<ServiceApp> {
   const app = createServiceApp({ http: deps.config, logger: deps.logger, metrics: deps.metrics });
-  await app.register(healthRoutes, { checks: storeChecks(deps.db, deps.redis), metrics: deps.metrics });
+  await app.register(healthRoutes, {
+    checks: storeChecks(deps.db, deps.redis),
+    metrics: deps.metrics,
+  });
   await app.register(openApi, api);
   const ensureUser = createUserProvisioner(deps.db.db);
   await app.register(authPlugin, {

@@ -23,7 +23,12 @@ export async function createTestDeps<Config extends ServiceConfig>(
   env: Record<string, string> = {},
 ): Promise<TestDeps<Config>> {
   const database = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    ...env,
+  });
   const db = createDb(database.url, { max: 4 });
   const redis = createRedis(config.REDIS_URL, 'request');
   redis.on('error', () => undefined);
@@ -43,7 +48,11 @@ export async function createTestDeps<Config extends ServiceConfig>(
 }
 
 /** A development token for tests, signed with the development secret. */
-export function testToken(sub: string, role: Role, extra: { email?: string; name?: string } = {}): string {
+export function testToken(
+  sub: string,
+  role: Role,
+  extra: { email?: string; name?: string } = {},
+): string {
   return signToken({ sub, role, ...extra }, { secret: DEVELOPMENT_JWT_SECRET });
 }
 

@@ -26,15 +26,27 @@ const badTokens: Record<string, () => string> = {
   'an alg none token': () =>
     `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'u1', role: 'ADMIN', exp: inAnHour() })}.`,
   'a token signed with another secret': () =>
-    createSigner({ key: 'another-secret-that-is-long-enough-123456', expiresIn: 60_000 })({ sub: 'u1', role: 'ADMIN' }),
+    createSigner({ key: 'another-secret-that-is-long-enough-123456', expiresIn: 60_000 })({
+      sub: 'u1',
+      role: 'ADMIN',
+    }),
   'an expired token': () =>
-    createSigner({ key: DEVELOPMENT_JWT_SECRET })({ sub: 'u1', role: 'ADMIN', exp: Math.floor(Date.now() / 1000) - 10 }),
-  'a token without exp': () => createSigner({ key: DEVELOPMENT_JWT_SECRET })({ sub: 'u1', role: 'ADMIN' }),
-  'a token without sub': () => createSigner({ key: DEVELOPMENT_JWT_SECRET, expiresIn: 60_000 })({ role: 'ADMIN' }),
+    createSigner({ key: DEVELOPMENT_JWT_SECRET })({
+      sub: 'u1',
+      role: 'ADMIN',
+      exp: Math.floor(Date.now() / 1000) - 10,
+    }),
+  'a token without exp': () =>
+    createSigner({ key: DEVELOPMENT_JWT_SECRET })({ sub: 'u1', role: 'ADMIN' }),
+  'a token without sub': () =>
+    createSigner({ key: DEVELOPMENT_JWT_SECRET, expiresIn: 60_000 })({ role: 'ADMIN' }),
   'a token with an unknown role': () =>
     createSigner({ key: DEVELOPMENT_JWT_SECRET, expiresIn: 60_000 })({ sub: 'u1', role: 'ROOT' }),
   'an HS512 token': () =>
-    createSigner({ key: DEVELOPMENT_JWT_SECRET, algorithm: 'HS512', expiresIn: 60_000 })({ sub: 'u1', role: 'ADMIN' }),
+    createSigner({ key: DEVELOPMENT_JWT_SECRET, algorithm: 'HS512', expiresIn: 60_000 })({
+      sub: 'u1',
+      role: 'ADMIN',
+    }),
 };
 
 describe('token verification', () => {
@@ -53,13 +65,19 @@ describe('token verification', () => {
   }
 
   it('accepts a valid bearer token and exposes its claims', async () => {
-    const response = await app.inject({ url: '/api/me', headers: bearer(testToken('u-claims', 'CREATOR')) });
+    const response = await app.inject({
+      url: '/api/me',
+      headers: bearer(testToken('u-claims', 'CREATOR')),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json().data).toMatchObject({ sub: 'u-claims', role: 'CREATOR' });
   });
 
   it('accepts the session cookie when no Authorization header is sent', async () => {
-    const response = await app.inject({ url: '/api/me', cookies: { conveyor_session: testToken('u-cookie', 'VIEWER') } });
+    const response = await app.inject({
+      url: '/api/me',
+      cookies: { conveyor_session: testToken('u-cookie', 'VIEWER') },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json().data.sub).toBe('u-cookie');
   });
@@ -68,14 +86,23 @@ describe('token verification', () => {
 describe('roles', () => {
   it('refuses a non-admin on an admin route with 403', async () => {
     for (const role of ['CREATOR', 'BRAND', 'VIEWER'] as const) {
-      const response = await app.inject({ url: '/api/admin/thing', headers: bearer(testToken(`u-${role}`, role)) });
+      const response = await app.inject({
+        url: '/api/admin/thing',
+        headers: bearer(testToken(`u-${role}`, role)),
+      });
       expect(response.statusCode).toBe(403);
-      expect(response.json()).toEqual({ success: false, error: 'Forbidden: Admin access required' });
+      expect(response.json()).toEqual({
+        success: false,
+        error: 'Forbidden: Admin access required',
+      });
     }
   });
 
   it('lets an admin through', async () => {
-    const response = await app.inject({ url: '/api/admin/thing', headers: bearer(testToken('u-admin', 'ADMIN')) });
+    const response = await app.inject({
+      url: '/api/admin/thing',
+      headers: bearer(testToken('u-admin', 'ADMIN')),
+    });
     expect(response.statusCode).toBe(200);
   });
 });
@@ -123,9 +150,17 @@ describe('CSRF defence for cookie sessions', () => {
 
 describe('just-in-time provisioning', () => {
   it('creates the user from the first verified request and refreshes role, email and name later', async () => {
-    await app.inject({ url: '/api/me', headers: bearer(testToken('u-jit', 'VIEWER', { email: 'a@example.com' })) });
+    await app.inject({
+      url: '/api/me',
+      headers: bearer(testToken('u-jit', 'VIEWER', { email: 'a@example.com' })),
+    });
     const [created] = await deps.db.db.select().from(users).where(eq(users.id, 'u-jit'));
-    expect(created).toMatchObject({ id: 'u-jit', role: 'VIEWER', email: 'a@example.com', name: null });
+    expect(created).toMatchObject({
+      id: 'u-jit',
+      role: 'VIEWER',
+      email: 'a@example.com',
+      name: null,
+    });
 
     await app.inject({
       url: '/api/me',

@@ -25,7 +25,11 @@ describe('the error envelope', () => {
   });
 
   it('answers an invalid body with 400 Invalid request body and the issues', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/items', payload: { title: '' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/items',
+      payload: { title: '' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ success: false, error: 'Invalid request body' });
     expect(response.json().details[0].path).toBe('title');
@@ -43,7 +47,11 @@ describe('the error envelope', () => {
   });
 
   it('answers a body over the limit with 413', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/items', payload: { title: 'x'.repeat(4096) } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/items',
+      payload: { title: 'x'.repeat(4096) },
+    });
     expect(response.statusCode).toBe(413);
     expect(response.json()).toEqual({ success: false, error: 'Request body too large' });
   });
@@ -76,7 +84,10 @@ describe('the error envelope', () => {
   it('carries the caller request id back, or makes one', async () => {
     const given = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'req-123' } });
     expect(given.headers['x-request-id']).toBe('req-123');
-    const made = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
+    const made = await app.inject({
+      url: '/healthz',
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,4 +1,10 @@
-import { baseConfigShape, httpConfigShape, listVar, parseConfig, portVar } from '@conveyor/runtime/config';
+import {
+  baseConfigShape,
+  httpConfigShape,
+  listVar,
+  parseConfig,
+  portVar,
+} from '@conveyor/runtime/config';
 import { z } from 'zod';
 import { authConfigShape } from '../src/auth-config.js';
 import { errorText, HttpError } from '../src/errors.js';
@@ -18,10 +24,19 @@ export const loadFixtureConfig = (env: Record<string, string | undefined>) =>
   parseConfig(FixtureConfigSchema, env);
 
 export async function buildFixtureApp(deps: ServiceDeps<FixtureConfig>) {
-  const app = await createBackendService(deps, { title: 'fixture', description: 'fixture', version: '0.0.0' });
-  app.get('/api/me', { onRequest: app.authenticate }, async (request) => ({ success: true, data: request.user }));
+  const app = await createBackendService(deps, {
+    title: 'fixture',
+    description: 'fixture',
+    version: '0.0.0',
+  });
+  app.get('/api/me', { onRequest: app.authenticate }, async (request) => ({
+    success: true,
+    data: request.user,
+  }));
   app.post('/api/me', { onRequest: app.authenticate }, async () => ({ success: true }));
-  app.get('/api/admin/thing', { onRequest: [app.authenticate, app.requireAdmin] }, async () => ({ success: true }));
+  app.get('/api/admin/thing', { onRequest: [app.authenticate, app.requireAdmin] }, async () => ({
+    success: true,
+  }));
   app.get(
     '/api/items',
     { schema: { querystring: z.object({ page: z.coerce.number().int().min(1).default(1) }) } },

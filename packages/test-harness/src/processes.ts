@@ -17,15 +17,21 @@ export function startEntryPoint(
   env: Record<string, string>,
   options: { cwd?: string } = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, ['--conditions=@conveyor/source', '--import', 'tsx', entry], {
-    cwd: options.cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@conveyor/source', '--import', 'tsx', entry],
+    {
+      cwd: options.cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let printed = '';
   child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return {
     child,
     output: () => printed,

@@ -60,13 +60,19 @@ export async function startPrivateRedis(): Promise<PrivateServer> {
 
 /** Runs a PostgreSQL binary as the `postgres` user when we are root, as PostgreSQL insists. */
 function asPostgresUser(command: string, args: string[]): [string, string[]] {
-  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  return process.getuid?.() === 0
+    ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
+    : [command, args];
 }
 
 function postgresBinary(name: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/lib/postgresql/*/bin/${name}`], {
-    encoding: 'utf8',
-  });
+  const found = spawnSync(
+    'sh',
+    ['-c', `command -v ${name} || ls /usr/lib/postgresql/*/bin/${name}`],
+    {
+      encoding: 'utf8',
+    },
+  );
   const path = found.stdout.trim().split('\n')[0];
   if (!path) throw new Error(`${name} not found: install the PostgreSQL server binaries`);
   return path;
@@ -81,7 +87,15 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
     chownSync(dataDir, Number(ids), Number(gid));
   }
   const [initCommand, initArgs] = asPostgresUser(postgresBinary('initdb'), [
-    '-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8',
+    '-D',
+    dataDir,
+    '-A',
+    'trust',
+    '-U',
+    'postgres',
+    '--no-sync',
+    '-E',
+    'UTF8',
   ]);
   const init = spawnSync(initCommand, initArgs, { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
@@ -89,8 +103,20 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
   let child: ChildProcess | undefined;
   const start = async () => {
     const [command, args] = asPostgresUser(postgresBinary('postgres'), [
-      '-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-k',
+      dataDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ]);
     child = spawn(command, args, { stdio: 'ignore' });
     await waitUntil(
@@ -109,7 +135,13 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
   await start();
   // runuser forwards SIGKILL to nothing, so the server is stopped by its own postmaster pid.
   const stop = async () => {
-    const [command, args] = asPostgresUser(postgresBinary('pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop']);
+    const [command, args] = asPostgresUser(postgresBinary('pg_ctl'), [
+      '-D',
+      dataDir,
+      '-m',
+      'immediate',
+      'stop',
+    ]);
     spawnSync(command, args, { stdio: 'ignore' });
     await killAndWait(child);
   };

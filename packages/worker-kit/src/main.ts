@@ -39,7 +39,10 @@ export async function runWorker<Config extends WorkerConfig>(options: {
   buildWorker: (deps: WorkerDeps<Config>) => RunningWorker | Promise<RunningWorker>;
 }): Promise<void> {
   const config = loadOrExit(options.loadConfig, options.env);
-  await exitUnlessDependenciesAnswer({ redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL });
+  await exitUnlessDependenciesAnswer({
+    redisUrl: config.REDIS_URL,
+    databaseUrl: config.DATABASE_URL,
+  });
   const logger = createLogger({ app: options.name, level: config.LOG_LEVEL });
   const metrics = createMetricsRegistry(options.name);
   const db = createDb(config.DATABASE_URL, { applicationName: options.name });

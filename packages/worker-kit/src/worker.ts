@@ -73,13 +73,20 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       const result = await bound.process(parsed.data, job);
       return bound.definition.result.parse(result);
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 1 },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 1,
+    },
   );
   const log = options.logger.child({ queue });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('failed', (job, err) => {
     finished?.inc({ queue, name: job?.name ?? 'unknown', outcome: 'failed' });
-    log.warn({ err, jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade }, 'job failed');
+    log.warn(
+      { err, jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade },
+      'job failed',
+    );
   });
   worker.on('completed', (job) => finished?.inc({ queue, name: job.name, outcome: 'completed' }));
   return { worker, close: () => worker.close() };

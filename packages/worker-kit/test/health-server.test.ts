@@ -27,10 +27,14 @@ describe('the worker health server', () => {
         details: { checks: { redis: 'up', postgres: 'down' } },
       });
       redisUp = false;
-      expect(((await (await fetch(`${base}/readyz`)).json()) as { details: unknown }).details).toEqual({
+      expect(
+        ((await (await fetch(`${base}/readyz`)).json()) as { details: unknown }).details,
+      ).toEqual({
         checks: { redis: 'down', postgres: 'down' },
       });
-      expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_cpu_user_seconds_total');
+      expect(await (await fetch(`${base}/metrics`)).text()).toContain(
+        'process_cpu_user_seconds_total',
+      );
       expect((await fetch(`${base}/nothing`)).status).toBe(404);
     } finally {
       await health.close();

@@ -2,7 +2,11 @@ import { type JobDefinition, QueueName } from '@conveyor/queue-contracts';
 import { createLogger } from '@conveyor/runtime/logger';
 import { createMetricsRegistry } from '@conveyor/runtime/metrics';
 import { redisOptions } from '@conveyor/runtime/redis';
-import { defaultTestRedisUrl, deleteKeysWithPrefix, testPrefix } from '@conveyor/test-harness/redis';
+import {
+  defaultTestRedisUrl,
+  deleteKeysWithPrefix,
+  testPrefix,
+} from '@conveyor/test-harness/redis';
 import { waitUntil } from '@conveyor/test-harness/ports';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,7 +43,10 @@ afterEach(async () => {
   await deleteKeysWithPrefix(defaultTestRedisUrl, prefix);
 });
 
-const start = (process: (payload: { value: number }) => Promise<{ doubled: number }>, concurrency = 1) => {
+const start = (
+  process: (payload: { value: number }) => Promise<{ doubled: number }>,
+  concurrency = 1,
+) => {
   running = createQueueWorker({
     processors: [bindProcessor(double, (payload) => process(payload as { value: number }))],
     connection: { ...connection, ...redisOptions('worker') },
@@ -65,7 +72,9 @@ describe('createQueueWorker', () => {
       return { doubled: value };
     });
     const job = await queue.add('test.double', { value: 'twenty' }, double.options);
-    await expect(job.waitUntilFinished(events, 5_000)).rejects.toThrow(/invalid payload for test.double/);
+    await expect(job.waitUntilFinished(events, 5_000)).rejects.toThrow(
+      /invalid payload for test.double/,
+    );
     const failed = await queue.getJob(job.id!);
     expect(failed?.attemptsMade).toBe(1);
     expect(calls).toBe(0);
@@ -98,7 +107,9 @@ describe('createQueueWorker', () => {
       return { doubled: value };
     });
     const job = await queue.add('test.double', { value: 1 }, double.options);
-    await waitUntil(async () => (await queue.getJob(job.id!))?.processedOn !== undefined, { what: 'job start' });
+    await waitUntil(async () => (await queue.getJob(job.id!))?.processedOn !== undefined, {
+      what: 'job start',
+    });
     await worker.close();
     expect(finished).toBe(true);
     expect(await (await queue.getJob(job.id!))?.getState()).toBe('completed');

@@ -1,10 +1,25 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.js';
 import { users } from './users.js';
 
 /** Registry states: spec 004's job statuses. A cancelled job ends `failed` with its reason. */
-export const jobState = pgEnum('job_state', ['waiting', 'delayed', 'active', 'completed', 'failed']);
+export const jobState = pgEnum('job_state', [
+  'waiting',
+  'delayed',
+  'active',
+  'completed',
+  'failed',
+]);
 
 /**
  * The job registry, spec 001's "Job Log (Database)": one row per BullMQ job, kept after BullMQ
@@ -37,9 +52,15 @@ export const jobRuns = pgTable(
   (table) => [
     primaryKey({ columns: [table.queue, table.jobId] }),
     index('job_runs_owner_created_idx').on(table.ownerId, table.createdAt.desc()),
-    index('job_runs_owner_state_created_idx').on(table.ownerId, table.state, table.createdAt.desc()),
+    index('job_runs_owner_state_created_idx').on(
+      table.ownerId,
+      table.state,
+      table.createdAt.desc(),
+    ),
     index('job_runs_queue_state_created_idx').on(table.queue, table.state, table.createdAt.desc()),
-    index('job_runs_finished_idx').on(table.finishedAt).where(sql`${table.finishedAt} is not null`),
+    index('job_runs_finished_idx')
+      .on(table.finishedAt)
+      .where(sql`${table.finishedAt} is not null`),
   ],
 );
 
