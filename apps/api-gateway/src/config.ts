@@ -1,4 +1,10 @@
-import { baseConfigShape, httpConfigShape, listVar, parseConfig, portVar } from '@conveyor/runtime/config';
+import {
+  baseConfigShape,
+  httpConfigShape,
+  listVar,
+  parseConfig,
+  portVar,
+} from '@conveyor/runtime/config';
 import { authConfigShape, refuseDevelopmentSecret } from '@conveyor/service-kit/auth-config';
 import { z } from 'zod';
 
@@ -10,12 +16,18 @@ const upstreamUrl = (defaultValue: string) =>
   z
     .url({ error: 'must be a URL (http: or https:)' })
     .default(defaultValue)
-    .refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), {
-      error: 'must use http: or https:',
-    })
-    .refine((value) => URL.canParse(value) && new URL(value).pathname === '/' && !new URL(value).search, {
-      error: 'must be an origin without a path, e.g. http://127.0.0.1:3001',
-    })
+    .refine(
+      (value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol),
+      {
+        error: 'must use http: or https:',
+      },
+    )
+    .refine(
+      (value) => URL.canParse(value) && new URL(value).pathname === '/' && !new URL(value).search,
+      {
+        error: 'must be an origin without a path, e.g. http://127.0.0.1:3001',
+      },
+    )
     .transform((value) => new URL(value).origin);
 
 const positiveInt = (defaultValue: number, min = 1) =>
@@ -27,7 +39,10 @@ const positiveInt = (defaultValue: number, min = 1) =>
  */
 const originList = listVar().refine(
   (origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin),
-  { error: 'must be a comma-separated list of origins such as https://app.example.com (no path, no *)' },
+  {
+    error:
+      'must be a comma-separated list of origins such as https://app.example.com (no path, no *)',
+  },
 );
 
 export const ConfigSchema = z
@@ -69,7 +84,9 @@ export const ConfigSchema = z
      * What the limiter does when Redis does not answer: `open` lets the request through without
      * rate-limit headers (logged and counted), `closed` answers 503. @defaultValue `open`
      */
-    RATE_LIMIT_ON_REDIS_DOWN: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('open'),
+    RATE_LIMIT_ON_REDIS_DOWN: z
+      .enum(['open', 'closed'], { error: 'must be open or closed' })
+      .default('open'),
     /** Requests per minute per user for a GET/HEAD/OPTIONS endpoint the spec table does not list. @defaultValue 300 */
     RATE_LIMIT_DEFAULT_READ: positiveInt(300),
     /** Requests per minute per user for a POST/PUT/PATCH/DELETE endpoint the spec table does not list. @defaultValue 60 */

@@ -58,7 +58,8 @@ export function createPolicyResolver(settings: RateLimitSettings) {
     const budgetMethod = method === 'HEAD' ? 'GET' : method;
     const rule = specRateLimits.find((candidate) => ruleMatches(candidate, budgetMethod, route));
     const endpoint = rule ? `${rule.method} ${rule.route}` : `${budgetMethod} ${route}`;
-    const base = rule?.limit ?? (readMethods.has(budgetMethod) ? settings.defaultRead : settings.defaultWrite);
+    const base =
+      rule?.limit ?? (readMethods.has(budgetMethod) ? settings.defaultRead : settings.defaultWrite);
     const limit = Math.max(1, Math.round(base * settings.scale));
     return { endpoint, limit, keyPrefix: `${endpoint}|` };
   };

@@ -35,7 +35,10 @@ describe('health', () => {
     await services.webhooks.close();
     const response = await gateway.app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ status: 'ready', upstreams: { webhooks: 'down', notifications: 'up' } });
+    expect(response.json()).toMatchObject({
+      status: 'ready',
+      upstreams: { webhooks: 'down', notifications: 'up' },
+    });
   });
 
   test('/metrics serves Prometheus text with the request histogram', async () => {

@@ -18,8 +18,14 @@ afterAll(async () => {
 
 interface Document {
   info: { description: string };
-  paths: Record<string, { get?: { tags: string[]; responses: Record<string, unknown>; operationId: string } }>;
-  components: { schemas: Record<string, { description?: string }>; securitySchemes: Record<string, unknown> };
+  paths: Record<
+    string,
+    { get?: { tags: string[]; responses: Record<string, unknown>; operationId: string } }
+  >;
+  components: {
+    schemas: Record<string, { description?: string }>;
+    securitySchemes: Record<string, unknown>;
+  };
   'x-conveyor-unavailable'?: { service: string }[];
 }
 
@@ -28,9 +34,16 @@ describe('OpenAPI', () => {
     const response = await gateway.app.inject({ method: 'GET', url: '/api/openapi.json' });
     expect(response.statusCode).toBe(200);
     const document = response.json<Document>();
-    expect(Object.keys(document.paths).sort()).toEqual(['/api/admin/jobs', '/api/jobs', '/api/notifications', '/api/webhooks']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/admin/jobs',
+      '/api/jobs',
+      '/api/notifications',
+      '/api/webhooks',
+    ]);
     expect(document.paths['/api/notifications']!.get!.tags).toEqual(['notifications']);
-    expect(Object.keys(document.paths['/api/jobs']!.get!.responses)).toEqual(expect.arrayContaining(['200', '401', '429']));
+    expect(Object.keys(document.paths['/api/jobs']!.get!.responses)).toEqual(
+      expect.arrayContaining(['200', '401', '429']),
+    );
     expect(document.components.securitySchemes).toHaveProperty('bearerAuth');
     expect(document.info.description).toContain('`GET /api/notifications/unread-count` | 200');
     expect(document.info.description).toContain('X-RateLimit-Reset');
@@ -38,11 +51,19 @@ describe('OpenAPI', () => {
   });
 
   test('components two services name alike but define differently are both kept, references rewritten', async () => {
-    const document = (await gateway.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<Document>();
+    const document = (
+      await gateway.app.inject({ method: 'GET', url: '/api/openapi.json' })
+    ).json<Document>();
     expect(document.components.schemas.Item?.description).toBe('an item of notifications');
-    expect(document.components.schemas['admin-jobs.Item']?.description).toBe('an item of admin-jobs');
-    expect(JSON.stringify(document.paths['/api/admin/jobs'])).toContain('#/components/schemas/admin-jobs.Item');
-    expect(JSON.stringify(document.paths['/api/notifications'])).toContain('#/components/schemas/Item"');
+    expect(document.components.schemas['admin-jobs.Item']?.description).toBe(
+      'an item of admin-jobs',
+    );
+    expect(JSON.stringify(document.paths['/api/admin/jobs'])).toContain(
+      '#/components/schemas/admin-jobs.Item',
+    );
+    expect(JSON.stringify(document.paths['/api/notifications'])).toContain(
+      '#/components/schemas/Item"',
+    );
   });
 
   test('each service’s own document is served through the gateway', async () => {
@@ -51,20 +72,27 @@ describe('OpenAPI', () => {
       ['admin-jobs', '/api/admin/jobs'],
       ['webhooks', '/api/webhooks'],
     ] as const) {
-      const response = await gateway.app.inject({ method: 'GET', url: `/api/openapi/${name}.json` });
+      const response = await gateway.app.inject({
+        method: 'GET',
+        url: `/api/openapi/${name}.json`,
+      });
       expect(response.statusCode).toBe(200);
       expect(response.json<Document>().paths).toHaveProperty([path]);
     }
   });
 
   test('with a service down the merged document still answers with the others and names the missing one', async () => {
-    const partial = await buildGateway({ env: { ...services.env, WEBHOOKS_URL: `http://127.0.0.1:${await freePort()}` } });
+    const partial = await buildGateway({
+      env: { ...services.env, WEBHOOKS_URL: `http://127.0.0.1:${await freePort()}` },
+    });
     try {
       const response = await partial.app.inject({ method: 'GET', url: '/api/openapi.json' });
       expect(response.statusCode).toBe(200);
       const document = response.json<Document>();
       expect(Object.keys(document.paths).sort()).toEqual(['/api/admin/jobs', '/api/notifications']);
-      expect(document['x-conveyor-unavailable']).toEqual([{ service: 'webhooks', problem: expect.any(String) }]);
+      expect(document['x-conveyor-unavailable']).toEqual([
+        { service: 'webhooks', problem: expect.any(String) },
+      ]);
       expect(document.info.description).toContain('webhooks');
       const own = await partial.app.inject({ method: 'GET', url: '/api/openapi/webhooks.json' });
       expect(own.statusCode).toBe(502);

@@ -13,7 +13,12 @@ let gateway: TestGateway;
 beforeAll(async () => {
   services = await startFakeServices();
   gateway = await buildGateway({
-    env: { ...services.env, CORS_ORIGINS: allowedOrigin, BODY_LIMIT_BYTES: String(bodyLimit), UPSTREAM_TIMEOUT_MS: '300' },
+    env: {
+      ...services.env,
+      CORS_ORIGINS: allowedOrigin,
+      BODY_LIMIT_BYTES: String(bodyLimit),
+      UPSTREAM_TIMEOUT_MS: '300',
+    },
   });
 });
 
@@ -32,14 +37,22 @@ describe('HTTP proxy', () => {
     });
     expect(response.statusCode).toBe(200);
     const seen = response.json();
-    expect(seen).toMatchObject({ service: 'notifications', method: 'GET', url: '/api/notifications?page=2&pageSize=20' });
+    expect(seen).toMatchObject({
+      service: 'notifications',
+      method: 'GET',
+      url: '/api/notifications?page=2&pageSize=20',
+    });
     expect(seen.headers['x-request-id']).toBe('trace-abc-123');
     expect(seen.headers.authorization).toBe(`Bearer ${token}`);
     expect(response.headers['x-request-id']).toBe('trace-abc-123');
   });
 
   test('a request without an id gets one from the gateway, and the service sees the same id', async () => {
-    const response = await gateway.app.inject({ method: 'GET', url: '/api/webhooks', headers: bearer(tokenFor()) });
+    const response = await gateway.app.inject({
+      method: 'GET',
+      url: '/api/webhooks',
+      headers: bearer(tokenFor()),
+    });
     const id = response.headers['x-request-id'];
     expect(id).toMatch(/^[\w-]{8,}$/);
     expect(response.json().headers['x-request-id']).toBe(id);
@@ -51,7 +64,11 @@ describe('HTTP proxy', () => {
     ['/api/jobs/job-42', 'webhooks'],
     ['/api/webhooks/hook-7', 'webhooks'],
   ])('%s is served by %s, path unchanged', async (url, service) => {
-    const response = await gateway.app.inject({ method: 'GET', url, headers: bearer(tokenFor('ADMIN')) });
+    const response = await gateway.app.inject({
+      method: 'GET',
+      url,
+      headers: bearer(tokenFor('ADMIN')),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ service, url });
   });
@@ -70,22 +87,38 @@ describe('HTTP proxy', () => {
   });
 
   test('the service answer (status and body) comes back unchanged with the rate-limit headers added', async () => {
-    const response = await gateway.app.inject({ method: 'DELETE', url: '/api/notifications/n-9', headers: bearer(tokenFor()) });
+    const response = await gateway.app.inject({
+      method: 'DELETE',
+      url: '/api/notifications/n-9',
+      headers: bearer(tokenFor()),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers['x-ratelimit-limit']).toBe('60');
     expect(response.json()).toMatchObject({ method: 'DELETE', url: '/api/notifications/n-9' });
   });
 
   test('a stopped service answers 502 in the envelope within its connect attempt', async () => {
-    const down = await buildGateway({ env: { ...services.env, NOTIFICATIONS_URL: `http://127.0.0.1:${await freePort()}` } });
+    const down = await buildGateway({
+      env: { ...services.env, NOTIFICATIONS_URL: `http://127.0.0.1:${await freePort()}` },
+    });
     try {
-      const response = await down.app.inject({ method: 'GET', url: '/api/notifications', headers: bearer(tokenFor()) });
+      const response = await down.app.inject({
+        method: 'GET',
+        url: '/api/notifications',
+        headers: bearer(tokenFor()),
+      });
       expect(response.statusCode).toBe(502);
       expect(response.json()).toEqual({ success: false, error: 'Upstream service unavailable' });
       expect(response.headers['x-ratelimit-limit']).toBe('100');
-      const other = await down.app.inject({ method: 'GET', url: '/api/jobs', headers: bearer(tokenFor()) });
+      const other = await down.app.inject({
+        method: 'GET',
+        url: '/api/jobs',
+        headers: bearer(tokenFor()),
+      });
       expect(other.statusCode).toBe(200);
-      expect(await down.metrics.metrics()).toMatch(/gateway_upstream_failures_total\{upstream="notifications",reason="unavailable".*\} 1/);
+      expect(await down.metrics.metrics()).toMatch(
+        /gateway_upstream_failures_total\{upstream="notifications",reason="unavailable".*\} 1/,
+      );
     } finally {
       await down.close();
     }
@@ -132,21 +165,27 @@ describe('body limit', () => {
 
   test('a chunked body that grows past the limit is cut off with 413', async () => {
     const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const outgoing = httpRequest(`${url}/api/jobs`, {
-        method: 'POST',
-        headers: { ...bearer(tokenFor()), 'content-type': 'text/plain', 'transfer-encoding': 'chunked' },
-      });
-      outgoing.on('response', (incoming) => {
-        let text = '';
-        incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body: text }));
-      });
-      outgoing.on('error', reject);
-      const chunk = 'z'.repeat(1024);
-      for (let sent = 0; sent < bodyLimit * 3; sent += chunk.length) outgoing.write(chunk);
-      outgoing.end();
-    });
+    const { status, body } = await new Promise<{ status: number; body: string }>(
+      (resolve, reject) => {
+        const outgoing = httpRequest(`${url}/api/jobs`, {
+          method: 'POST',
+          headers: {
+            ...bearer(tokenFor()),
+            'content-type': 'text/plain',
+            'transfer-encoding': 'chunked',
+          },
+        });
+        outgoing.on('response', (incoming) => {
+          let text = '';
+          incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body: text }));
+        });
+        outgoing.on('error', reject);
+        const chunk = 'z'.repeat(1024);
+        for (let sent = 0; sent < bodyLimit * 3; sent += chunk.length) outgoing.write(chunk);
+        outgoing.end();
+      },
+    );
     expect(status).toBe(413);
     expect(JSON.parse(body)).toEqual({ success: false, error: 'Request body too large' });
   });

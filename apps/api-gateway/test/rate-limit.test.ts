@@ -20,7 +20,13 @@ afterAll(async () => {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-async function call(target: TestGateway, method: Method, url: string, token: string, headers: Record<string, string> = {}) {
+async function call(
+  target: TestGateway,
+  method: Method,
+  url: string,
+  token: string,
+  headers: Record<string, string> = {},
+) {
   return target.app.inject({ method, url, headers: { ...bearer(token), ...headers } });
 }
 
@@ -40,7 +46,10 @@ function expectAllowed(response: LightMyRequestResponse, limit: number, remainin
 function expectRefused(response: LightMyRequestResponse, limit: number) {
   const now = Math.floor(Date.now() / 1000);
   expect(response.statusCode).toBe(429);
-  expect(response.json()).toEqual({ success: false, error: 'Too many requests. Please try again later.' });
+  expect(response.json()).toEqual({
+    success: false,
+    error: 'Too many requests. Please try again later.',
+  });
   expect(response.headers['x-ratelimit-limit']).toBe(String(limit));
   expect(response.headers['x-ratelimit-remaining']).toBe('0');
   const reset = Number(response.headers['x-ratelimit-reset']);
@@ -53,7 +62,12 @@ function expectRefused(response: LightMyRequestResponse, limit: number) {
   expect(Math.abs(now + retryAfter - reset)).toBeLessThanOrEqual(1);
 }
 
-const specTable: { method: Method; path: (index: number) => string; limit: number; role?: 'ADMIN' }[] = [
+const specTable: {
+  method: Method;
+  path: (index: number) => string;
+  limit: number;
+  role?: 'ADMIN';
+}[] = [
   { method: 'GET', path: () => '/api/notifications', limit: 100 },
   { method: 'GET', path: () => '/api/notifications/unread-count', limit: 200 },
   { method: 'POST', path: (index) => `/api/notifications/notification-${index}/read`, limit: 100 },
@@ -63,7 +77,11 @@ const specTable: { method: Method; path: (index: number) => string; limit: numbe
   {
     method: 'GET',
     path: (index) =>
-      ['/api/admin/jobs/health', '/api/admin/jobs/search-index/stats', `/api/admin/jobs/aggregation/logs?page=${index}`][index % 3]!,
+      [
+        '/api/admin/jobs/health',
+        '/api/admin/jobs/search-index/stats',
+        `/api/admin/jobs/aggregation/logs?page=${index}`,
+      ][index % 3]!,
     limit: 100,
     role: 'ADMIN',
   },
@@ -74,8 +92,12 @@ describe('the spec 000 rate-limit table', () => {
     '%s lets its limit through and refuses the next request with 429 and every header',
     async (_endpoint, row) => {
       const token = tokenFor(row.role ?? 'VIEWER');
-      const allowed = await spend(row.limit, (index) => call(gateway, row.method, row.path(index), token));
-      allowed.forEach((response, index) => expectAllowed(response, row.limit, row.limit - index - 1));
+      const allowed = await spend(row.limit, (index) =>
+        call(gateway, row.method, row.path(index), token),
+      );
+      allowed.forEach((response, index) =>
+        expectAllowed(response, row.limit, row.limit - index - 1),
+      );
       const seen = services.notifications.seen.length + services.adminJobs.seen.length;
       expectRefused(await call(gateway, row.method, row.path(row.limit), token), row.limit);
       // The refused request never reached a service.
@@ -122,7 +144,9 @@ describe('budgets', () => {
     try {
       const token = tokenFor();
       await spend(6, () => call(first, 'POST', '/api/notifications/read-all', token));
-      const fromSecond = await spend(4, () => call(second, 'POST', '/api/notifications/read-all', token));
+      const fromSecond = await spend(4, () =>
+        call(second, 'POST', '/api/notifications/read-all', token),
+      );
       expectAllowed(fromSecond.at(-1)!, 10, 0);
       expectRefused(await call(first, 'POST', '/api/notifications/read-all', token), 10);
       expectRefused(await call(second, 'POST', '/api/notifications/read-all', token), 10);
@@ -134,20 +158,28 @@ describe('budgets', () => {
   test('a forged X-Forwarded-For changes nothing: the budget belongs to the verified user', async () => {
     const token = tokenFor();
     const responses = await spend(10, (index) =>
-      call(gateway, 'POST', '/api/notifications/read-all', token, { 'x-forwarded-for': `203.0.113.${index}` }),
+      call(gateway, 'POST', '/api/notifications/read-all', token, {
+        'x-forwarded-for': `203.0.113.${index}`,
+      }),
     );
     responses.forEach((response, index) => expectAllowed(response, 10, 9 - index));
     expectRefused(
-      await call(gateway, 'POST', '/api/notifications/read-all', token, { 'x-forwarded-for': '198.51.100.7, 10.0.0.1' }),
+      await call(gateway, 'POST', '/api/notifications/read-all', token, {
+        'x-forwarded-for': '198.51.100.7, 10.0.0.1',
+      }),
       10,
     );
   });
 
   test('ids in the path share the endpoint budget', async () => {
     const token = tokenFor();
-    const reads = await spend(5, (index) => call(gateway, 'POST', `/api/notifications/id-${index}/read`, token));
+    const reads = await spend(5, (index) =>
+      call(gateway, 'POST', `/api/notifications/id-${index}/read`, token),
+    );
     reads.forEach((response, index) => expectAllowed(response, 100, 99 - index));
-    const deletes = await spend(3, (index) => call(gateway, 'DELETE', `/api/notifications/id-${index}`, token));
+    const deletes = await spend(3, (index) =>
+      call(gateway, 'DELETE', `/api/notifications/id-${index}`, token),
+    );
     deletes.forEach((response, index) => expectAllowed(response, 60, 59 - index));
     const jobs = await spend(3, (index) => call(gateway, 'GET', `/api/jobs/job-${index}`, token));
     jobs.forEach((response, index) => expectAllowed(response, 300, 299 - index));
@@ -159,7 +191,11 @@ describe('budgets', () => {
     expectAllowed(await call(gateway, 'POST', '/api/webhooks', token), 60, 59);
     expectAllowed(await call(gateway, 'POST', '/api/jobs', token), 60, 59);
     expectAllowed(await call(gateway, 'DELETE', '/api/webhooks/hook-1', token), 60, 59);
-    expectAllowed(await call(gateway, 'POST', '/api/admin/jobs/notifications/job-1/retry', tokenFor('ADMIN')), 60, 59);
+    expectAllowed(
+      await call(gateway, 'POST', '/api/admin/jobs/notifications/job-1/retry', tokenFor('ADMIN')),
+      60,
+      59,
+    );
   });
 
   test('RATE_LIMIT_SCALE multiplies every limit', async () => {
@@ -176,6 +212,8 @@ describe('budgets', () => {
 
   test('a refused request is counted in the metrics by endpoint', async () => {
     const text = await gateway.metrics.metrics();
-    expect(text).toMatch(/gateway_rate_limited_requests_total\{endpoint="POST \/api\/notifications\/read-all".*\} \d+/);
+    expect(text).toMatch(
+      /gateway_rate_limited_requests_total\{endpoint="POST \/api\/notifications\/read-all".*\} \d+/,
+    );
   });
 });

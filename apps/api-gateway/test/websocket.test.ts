@@ -1,4 +1,5 @@
 import { DEFAULT_SESSION_COOKIE } from '@conveyor/service-kit/auth-config';
+import { freePort } from '@conveyor/test-harness/ports';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { buildGateway, type TestGateway } from './helpers/gateway.js';
@@ -37,7 +38,9 @@ async function open(path: string, headers: Record<string, string>) {
     socket.once('error', reject);
   });
   const nextMessage = () =>
-    queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise<unknown>((resolve) => waiting.push(resolve));
+    queue.length > 0
+      ? Promise.resolve(queue.shift())
+      : new Promise<unknown>((resolve) => waiting.push(resolve));
   return { socket, nextMessage };
 }
 
@@ -62,12 +65,19 @@ describe('WebSocket proxy', () => {
       'x-request-id': 'socket-trace-1',
     });
     try {
-      const hello = (await nextMessage()) as { type: string; url: string; headers: Record<string, string> };
+      const hello = (await nextMessage()) as {
+        type: string;
+        url: string;
+        headers: Record<string, string>;
+      };
       expect(hello).toMatchObject({ type: 'hello', url: '/api/notifications/ws?room=inbox' });
       expect(hello.headers.authorization).toBe(`Bearer ${token}`);
       expect(hello.headers['x-request-id']).toBe('socket-trace-1');
       socket.send(JSON.stringify({ type: 'subscribe', room: 'inbox' }));
-      expect(await nextMessage()).toEqual({ type: 'echo', data: JSON.stringify({ type: 'subscribe', room: 'inbox' }) });
+      expect(await nextMessage()).toEqual({
+        type: 'echo',
+        data: JSON.stringify({ type: 'subscribe', room: 'inbox' }),
+      });
     } finally {
       socket.close();
     }
@@ -109,6 +119,34 @@ describe('WebSocket proxy', () => {
 
   test('a cookie-authenticated upgrade from a cross-site origin is refused with 403', async () => {
     const cookie = `${DEFAULT_SESSION_COOKIE}=${tokenFor('VIEWER')}`;
-    expect(await refusedWith('/api/notifications/ws', { cookie, origin: 'https://evil.example' })).toBe(403);
+    expect(
+      await refusedWith('/api/notifications/ws', { cookie, origin: 'https://evil.example' }),
+    ).toBe(403);
+  });
+
+  test('a socket to a service that is down is closed with 1011, and the gateway keeps serving', async () => {
+    const down = await buildGateway({
+      env: { ...services.env, NOTIFICATIONS_URL: `http://127.0.0.1:${await freePort()}` },
+    });
+    try {
+      const url = (await down.app.listen({ port: 0, host: '127.0.0.1' })).replace(
+        'http://',
+        'ws://',
+      );
+      const socket = new WebSocket(`${url}/api/notifications/ws`, { headers: bearer(tokenFor()) });
+      socket.on('error', () => undefined);
+      const code = await new Promise<number>((resolve) =>
+        socket.once('close', (closeCode: number) => resolve(closeCode)),
+      );
+      expect(code).toBe(1011);
+      const response = await down.app.inject({
+        method: 'GET',
+        url: '/api/jobs',
+        headers: bearer(tokenFor()),
+      });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await down.close();
+    }
   });
 });

@@ -46,7 +46,8 @@ export function assertLoopback(url: string): void {
 }
 
 const bounded = (value: number, max: number, what: string): number => {
-  if (!Number.isFinite(value) || value <= 0 || value > max) throw new RangeError(`${what} must be within 1..${max}`);
+  if (!Number.isFinite(value) || value <= 0 || value > max)
+    throw new RangeError(`${what} must be within 1..${max}`);
   return value;
 };
 
@@ -54,8 +55,15 @@ const bounded = (value: number, max: number, what: string): number => {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   assertLoopback(options.url);
   const connections = bounded(options.connections ?? 50, loadLimits.maxConnections, 'connections');
-  const duration = bounded(options.durationSeconds ?? 5, loadLimits.maxDurationSeconds, 'durationSeconds');
-  const amount = options.amount === undefined ? undefined : bounded(options.amount, loadLimits.maxAmount, 'amount');
+  const duration = bounded(
+    options.durationSeconds ?? 5,
+    loadLimits.maxDurationSeconds,
+    'durationSeconds',
+  );
+  const amount =
+    options.amount === undefined
+      ? undefined
+      : bounded(options.amount, loadLimits.maxAmount, 'amount');
   const result = await autocannon({
     url: options.url,
     connections,

@@ -46,7 +46,8 @@ export function evaluate(input: MeasurementInput): Measurement {
     throw new Error(`the target of "${input.name}" needs a min or a max`);
   }
   const on = input.target.on ?? (input.baseline ? 'ratio' : 'value');
-  if (on === 'ratio' && ratio === null) throw new Error(`"${input.name}" has a ratio target but no baseline`);
+  if (on === 'ratio' && ratio === null)
+    throw new Error(`"${input.name}" has a ratio target but no baseline`);
   const subject = on === 'ratio' ? ratio! : input.value;
   const pass =
     Number.isFinite(subject) &&

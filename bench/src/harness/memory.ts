@@ -20,7 +20,10 @@ export interface MemorySummary {
  * Samples a process's RSS every `intervalMs` until `stop()`, which returns the peak and the
  * mean. A sample that fails (the process has exited) ends the sampling quietly.
  */
-export function startMemorySampler(pid: number | 'self', intervalMs = 100): { stop: () => MemorySummary } {
+export function startMemorySampler(
+  pid: number | 'self',
+  intervalMs = 100,
+): { stop: () => MemorySummary } {
   const samples: number[] = [];
   const take = () => {
     try {

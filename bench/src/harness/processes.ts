@@ -31,15 +31,21 @@ export interface RunningService extends RunningProcess {
  * or never gets ready fails with what it printed.
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const running = startEntryPoint(options.entry, options.env ?? {}, options.cwd ? { cwd: options.cwd } : {});
+  const running = startEntryPoint(
+    options.entry,
+    options.env ?? {},
+    options.cwd ? { cwd: options.cwd } : {},
+  );
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
       const { exitCode, signalCode } = running.child;
-      if (exitCode !== null || signalCode !== null) throw new Error(`exited with ${signalCode ?? `code ${exitCode}`}`);
+      if (exitCode !== null || signalCode !== null)
+        throw new Error(`exited with ${signalCode ?? `code ${exitCode}`}`);
       if (await answers(options.readyUrl)) break;
-      if (Date.now() > deadline) throw new Error(`no 2xx from ${options.readyUrl} within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`no 2xx from ${options.readyUrl} within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } catch (error) {

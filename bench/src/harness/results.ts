@@ -41,7 +41,10 @@ export interface BenchmarkResult {
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
 const cell = (text: string): string => text.replaceAll('|', '\\|');
@@ -50,7 +53,9 @@ const cell = (text: string): string => text.replaceAll('|', '\\|');
 export function renderMarkdown(result: BenchmarkResult): string {
   const rows = result.measurements.map((m) => {
     const value = `${formatNumber(m.value)} ${m.unit}`;
-    const baseline = m.baseline ? `${formatNumber(m.baseline.value)} ${m.unit} (${m.baseline.label})` : '—';
+    const baseline = m.baseline
+      ? `${formatNumber(m.baseline.value)} ${m.unit} (${m.baseline.label})`
+      : '—';
     const ratio = m.ratio === null ? '—' : formatNumber(m.ratio);
     const verdict = m.pass === null ? '—' : m.pass ? 'pass' : '**FAIL**';
     return `| ${[m.name, value, baseline, ratio, m.targetText ?? '—', verdict].map(cell).join(' | ')} |`;
@@ -73,7 +78,10 @@ export function renderMarkdown(result: BenchmarkResult): string {
 }
 
 /** Writes `<dir>/<name>.json` (everything) and `<dir>/<name>.md` (the table); returns their paths. */
-export async function writeResults(dir: string, result: BenchmarkResult): Promise<{ json: string; markdown: string }> {
+export async function writeResults(
+  dir: string,
+  result: BenchmarkResult,
+): Promise<{ json: string; markdown: string }> {
   await mkdir(dir, { recursive: true });
   const json = join(dir, `${result.name}.json`);
   const markdown = join(dir, `${result.name}.md`);

@@ -3,7 +3,8 @@
  * ranks (the "linear" method of NumPy and of most spreadsheets). `NaN` for no values.
  */
 export function percentile(values: readonly number[], p: number): number {
-  if (p < 0 || p > 100 || Number.isNaN(p)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
+  if (p < 0 || p > 100 || Number.isNaN(p))
+    throw new RangeError(`percentile must be within 0..100, got ${p}`);
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const rank = (p / 100) * (sorted.length - 1);
@@ -14,7 +15,9 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export function mean(values: readonly number[]): number {
-  return values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
+  return values.length === 0
+    ? Number.NaN
+    : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 /**

@@ -1,3 +1,4 @@
 // Every table of the platform; drizzle-kit reads this file to generate migrations.
 export * from './schema/users.js';
 export * from './schema/job-runs.js';
+export * from './schema/notifications.js';

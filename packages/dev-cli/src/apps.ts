@@ -31,7 +31,9 @@ export async function discoverApps(appsDir: string): Promise<AppDefinition[]> {
     if (!entry.isDirectory()) continue;
     const dir = join(appsDir, entry.name);
     if (!existsSync(join(dir, 'src/main.ts')) || !existsSync(join(dir, 'package.json'))) continue;
-    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { conveyor?: unknown };
+    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+      conveyor?: unknown;
+    };
     if (manifest.conveyor === undefined) continue;
     const field = ConveyorFieldSchema.safeParse(manifest.conveyor);
     if (!field.success) {
@@ -63,8 +65,10 @@ export interface SystemSettings {
 export const appPort = (app: AppDefinition, settings: Pick<SystemSettings, 'portOffset'>): number =>
   app.port + settings.portOffset;
 
-export const appUrl = (app: AppDefinition, settings: Pick<SystemSettings, 'host' | 'portOffset'>): string =>
-  `http://${settings.host}:${appPort(app, settings)}`;
+export const appUrl = (
+  app: AppDefinition,
+  settings: Pick<SystemSettings, 'host' | 'portOffset'>,
+): string => `http://${settings.host}:${appPort(app, settings)}`;
 
 /** The variables `pnpm dev` sets for one app, on top of the environment it inherits. */
 export function appEnvironment(

@@ -27,9 +27,10 @@ export function renderBanner(info: BannerInfo): string {
     '',
     `  Tokens (valid ${Math.round(info.tokenTtlSeconds / 3600)} h; more with: pnpm run token --sub <id> --role <ROLE>)`,
   );
-  for (const { role, sub, token } of info.tokens) lines.push(`    ${role} (${sub})`, `      ${token}`);
+  for (const { role, sub, token } of info.tokens)
+    lines.push(`    ${role} (${sub})`, `      ${token}`);
   const example = info.tokens[0];
-  const base = info.gatewayUrl ?? info.apps[0]?.url;
+  const base = info.gatewayUrl ?? info.apps.find((app) => app.name === 'notifications-svc')?.url;
   if (example && base) {
     lines.push(
       '',

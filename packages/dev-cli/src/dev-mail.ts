@@ -26,7 +26,9 @@ export async function startDevMail(
     return { webUrl: undefined, close: () => Promise.resolve() };
   }
   if (!loopbackHosts.has(smtp.hostname)) {
-    say(`warning: nothing answers at ${config.SMTP_URL}, and the mail catcher only runs on this machine`);
+    say(
+      `warning: nothing answers at ${config.SMTP_URL}, and the mail catcher only runs on this machine`,
+    );
     return { webUrl: undefined, close: () => Promise.resolve() };
   }
   try {
@@ -42,7 +44,11 @@ export async function startDevMail(
   } catch (error) {
     const code = (error as { code?: string }).code;
     const hint =
-      code === 'EADDRINUSE' ? ` (port ${config.MAIL_CATCHER_HTTP_PORT} is taken: set MAIL_CATCHER_HTTP_PORT)` : '';
-    throw new Error(`the mail catcher could not start: ${(error as Error).message}${hint}`, { cause: error });
+      code === 'EADDRINUSE'
+        ? ` (port ${config.MAIL_CATCHER_HTTP_PORT} is taken: set MAIL_CATCHER_HTTP_PORT)`
+        : '';
+    throw new Error(`the mail catcher could not start: ${(error as Error).message}${hint}`, {
+      cause: error,
+    });
   }
 }

@@ -9,7 +9,13 @@ import { prepareDatabase } from './database.js';
 import { startDevMail, type DevMail } from './dev-mail.js';
 import { createAppPrinter } from './output.js';
 import { NotReadyError, waitUntilReady } from './readiness.js';
-import { killAllNow, sourceEntryArgs, startChild, stopChildren, type SupervisedChild } from './supervisor.js';
+import {
+  killAllNow,
+  sourceEntryArgs,
+  startChild,
+  stopChildren,
+  type SupervisedChild,
+} from './supervisor.js';
 
 // `pnpm dev`: the whole system on one machine. Every step is one call into a module of its own;
 // this file only orders them and owns the process's life (signals, exit code).
@@ -25,15 +31,25 @@ try {
 }
 
 // 1. Redis and PostgreSQL answer, or one line each says what is missing and how to start it.
-const missing = await missingDependencies({ redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL });
+const missing = await missingDependencies({
+  redisUrl: config.REDIS_URL,
+  databaseUrl: config.DATABASE_URL,
+});
 if (missing.length > 0) {
   for (const line of missing) console.error(line);
   process.exit(1);
 }
 
-const apps = await discoverApps(config.APPS_DIR);
+let apps: AppDefinition[];
+try {
+  apps = await discoverApps(config.APPS_DIR);
+} catch (error) {
+  console.error(`cannot read the apps in ${config.APPS_DIR}: ${(error as Error).message}`);
+  process.exit(1);
+}
 const nameWidth = Math.max(3, ...apps.map((app) => app.name.length));
-const pretty = config.DEV_LOG_FORMAT === 'pretty' || (config.DEV_LOG_FORMAT === 'auto' && process.stdout.isTTY);
+const pretty =
+  config.DEV_LOG_FORMAT === 'pretty' || (config.DEV_LOG_FORMAT === 'auto' && process.stdout.isTTY);
 const printerOptions = {
   pretty,
   colorize: process.stdout.isTTY,
@@ -55,8 +71,11 @@ async function shutdown(reason: string, exitCode: number): Promise<void> {
     say(`${name} did not stop within ${config.STOP_TIMEOUT_MS} ms; killing it`),
   );
   await mail?.close();
-  const unclean = exits.filter(({ code, signal }) => code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT');
-  for (const { name, code, signal } of unclean) say(`${name} exited with ${signal ?? `code ${code}`}`);
+  const unclean = exits.filter(
+    ({ code, signal }) => code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT',
+  );
+  for (const { name, code, signal } of unclean)
+    say(`${name} exited with ${signal ?? `code ${code}`}`);
   say(unclean.length === 0 ? 'stopped' : 'stopped, not cleanly');
   process.exitCode = exitCode !== 0 || unclean.length > 0 ? Math.max(exitCode, 1) : 0;
 }
@@ -74,7 +93,11 @@ async function startSystem(): Promise<void> {
 
   // 3. Mail: the developer's own SMTP server when one listens, the catcher otherwise.
   mail = await startDevMail(config, say);
-  if (stopping.signal.aborted) return;
+  if (stopping.signal.aborted) {
+    // The stop came while the catcher was starting, so shutdown() could not close it.
+    await mail.close();
+    return;
+  }
 
   // 4. The apps, each in its own process, its lines prefixed with its name.
   const settings = {
@@ -88,7 +111,7 @@ async function startSystem(): Promise<void> {
       JWT_SECRET: config.JWT_SECRET,
     },
   };
-  apps.forEach((app: AppDefinition, index) => {
+  apps.forEach((app, index) => {
     const started = startChild({
       name: app.name,
       cwd: app.dir,
@@ -107,8 +130,14 @@ async function startSystem(): Promise<void> {
   // 5. Every app answers 200 on /readyz.
   await waitUntilReady(
     apps.map((app) => ({ name: app.name, url: `${appUrl(app, settings)}/readyz` })),
-    { timeoutMs: config.READY_TIMEOUT_MS, signal: stopping.signal, onReady: (name) => say(`${name} is ready`) },
+    {
+      timeoutMs: config.READY_TIMEOUT_MS,
+      signal: stopping.signal,
+      onReady: (name) => say(`${name} is ready`),
+    },
   );
+
+  if (stopping.signal.aborted) return;
 
   // 6. Where everything is, and tokens to call it with.
   const gateway = apps.find((app) => app.kind === 'gateway');

@@ -17,9 +17,15 @@ export interface OutputOptions {
  * are shown by pino-pretty when `pretty` is on; other lines (a crash's stack trace, a config
  * error) pass through untouched.
  */
-export function createAppPrinter(name: string, index: number, options: OutputOptions): (line: string) => void {
+export function createAppPrinter(
+  name: string,
+  index: number,
+  options: OutputOptions,
+): (line: string) => void {
   const label = name.padEnd(options.nameWidth);
-  const prefix = options.colorize ? `\u001b[${colors[index % colors.length]}m${label} |\u001b[0m ` : `${label} | `;
+  const prefix = options.colorize
+    ? `\u001b[${colors[index % colors.length]}m${label} |\u001b[0m `
+    : `${label} | `;
   const prettify = options.pretty
     ? prettyFactory({
         colorize: options.colorize,

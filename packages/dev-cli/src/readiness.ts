@@ -30,7 +30,12 @@ async function probe(url: string): Promise<string> {
  */
 export async function waitUntilReady(
   targets: ReadonlyArray<{ name: string; url: string }>,
-  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; onReady?: (name: string) => void },
+  options: {
+    timeoutMs: number;
+    intervalMs?: number;
+    signal?: AbortSignal;
+    onReady?: (name: string) => void;
+  },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   const pending = new Map(targets.map((target) => [target.name, target.url]));
@@ -48,7 +53,8 @@ export async function waitUntilReady(
       }),
     );
     if (pending.size === 0) return;
-    if (Date.now() > deadline) throw new NotReadyError([...pending.keys()], options.timeoutMs, lastAnswers);
+    if (Date.now() > deadline)
+      throw new NotReadyError([...pending.keys()], options.timeoutMs, lastAnswers);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
   }
 }

@@ -52,7 +52,8 @@ export function startChild(spec: ChildSpec): SupervisedChild {
   return { name: spec.name, child, exited };
 }
 
-const isRunning = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
+const isRunning = (child: ChildProcess): boolean =>
+  child.exitCode === null && child.signalCode === null;
 
 /** Sends `signal` to the child's whole process group, so anything it started goes too. */
 export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -82,7 +83,9 @@ export async function stopChildren(
     }
   }, deadlineMs);
   try {
-    return await Promise.all(children.map(async ({ name, exited }) => ({ name, ...(await exited) })));
+    return await Promise.all(
+      children.map(async ({ name, exited }) => ({ name, ...(await exited) })),
+    );
   } finally {
     clearTimeout(timer);
   }

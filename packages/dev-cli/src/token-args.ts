@@ -11,10 +11,16 @@ export const tokenUsage =
 
 /** The claims and lifetime `pnpm token` signs, validated as the services will read them. */
 export const TokenArgsSchema = z.object({
-  sub: z.string({ error: '--sub is required' }).trim().min(1, { error: '--sub must not be empty' }).max(200),
+  sub: z
+    .string({ error: '--sub is required' })
+    .trim()
+    .min(1, { error: '--sub must not be empty' })
+    .max(200),
   role: z.enum(roles, {
     error: (issue) =>
-      issue.input === undefined ? '--role is required' : `--role must be one of ${roles.join(', ')}`,
+      issue.input === undefined
+        ? '--role is required'
+        : `--role must be one of ${roles.join(', ')}`,
   }),
   email: z.email({ error: '--email must be an email address' }).optional(),
   name: z.string().trim().min(1).max(200).optional(),
@@ -66,7 +72,9 @@ export function parseTokenArgs(argv: readonly string[]): TokenArgs | 'help' {
     throw new UsageError(
       parsed.error.issues
         .map((issue) =>
-          issue.message.startsWith('--') ? issue.message : `--${String(issue.path[0])}: ${issue.message}`,
+          issue.message.startsWith('--')
+            ? issue.message
+            : `--${String(issue.path[0])}: ${issue.message}`,
         )
         .join('; '),
     );

@@ -2,9 +2,19 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appEnvironment, discoverApps, serviceUrlVariable, type AppDefinition } from '../src/apps.js';
+import {
+  appEnvironment,
+  discoverApps,
+  serviceUrlVariable,
+  type AppDefinition,
+} from '../src/apps.js';
 
-async function writeApp(root: string, name: string, manifest: object, withMain = true): Promise<void> {
+async function writeApp(
+  root: string,
+  name: string,
+  manifest: object,
+  withMain = true,
+): Promise<void> {
   await mkdir(join(root, name, 'src'), { recursive: true });
   await writeFile(join(root, name, 'package.json'), JSON.stringify({ name, ...manifest }));
   if (withMain) await writeFile(join(root, name, 'src/main.ts'), '');
@@ -33,7 +43,9 @@ describe('app discovery', () => {
 
   it('says which package.json has a malformed conveyor field', async () => {
     await writeApp(root, 'broken-svc', { conveyor: { kind: 'daemon' } });
-    await expect(discoverApps(root)).rejects.toThrow('broken-svc/package.json: the "conveyor" field');
+    await expect(discoverApps(root)).rejects.toThrow(
+      'broken-svc/package.json: the "conveyor" field',
+    );
     await rm(join(root, 'broken-svc'), { recursive: true });
   });
 });
@@ -51,7 +63,11 @@ describe('app environment', () => {
     app('notifications-svc', 'service', 3001),
     app('delivery-worker', 'worker', 3010),
   ];
-  const settings = { host: '127.0.0.1', portOffset: 100, shared: { REDIS_URL: 'redis://127.0.0.1:6379' } };
+  const settings = {
+    host: '127.0.0.1',
+    portOffset: 100,
+    shared: { REDIS_URL: 'redis://127.0.0.1:6379' },
+  };
 
   it('names the gateway variable of each service after the service', () => {
     expect(serviceUrlVariable('notifications-svc')).toBe('NOTIFICATIONS_URL');

@@ -20,14 +20,24 @@ describe('the dev config', () => {
 
   it('names every bad variable in one message', () => {
     const attempt = () =>
-      parseConfig(DevConfigSchema, { SMTP_URL: 'http://127.0.0.1:1025', PORT_OFFSET: 'many', DEV_LOG_FORMAT: 'xml' });
+      parseConfig(DevConfigSchema, {
+        SMTP_URL: 'http://127.0.0.1:1025',
+        PORT_OFFSET: 'many',
+        DEV_LOG_FORMAT: 'xml',
+      });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/SMTP_URL: must use smtp:[\s\S]*PORT_OFFSET[\s\S]*DEV_LOG_FORMAT/);
   });
 
   it('refuses the development secret in production, for pnpm dev and pnpm token alike', () => {
-    expect(() => loadDevConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: is the development secret/);
-    expect(() => loadTokenConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: is the development secret/);
-    expect(loadTokenConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).JWT_SECRET).toBe('x'.repeat(40));
+    expect(() => loadDevConfig({ NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET: is the development secret/,
+    );
+    expect(() => loadTokenConfig({ NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET: is the development secret/,
+    );
+    expect(loadTokenConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).JWT_SECRET).toBe(
+      'x'.repeat(40),
+    );
   });
 });

@@ -17,12 +17,16 @@ describe('pnpm dev without its dependencies', () => {
 
   it('exits 1 at once with one line that names PostgreSQL and how to start it', async () => {
     const port = await freePort();
-    const result = await runToEnd(devEntry, [], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/conveyor` });
+    const result = await runToEnd(devEntry, [], {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/conveyor`,
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`PostgreSQL does not answer at postgres://postgres@127.0.0.1:${port}/conveyor`);
+    expect(lines[0]).toContain(
+      `PostgreSQL does not answer at postgres://postgres@127.0.0.1:${port}/conveyor`,
+    );
     expect(lines[0]).toContain('start it with');
   });
 });

@@ -30,7 +30,8 @@ function canBind(port: number): Promise<boolean> {
 /** An offset under which every app's port is free right now. */
 async function freePortOffset(apps: readonly AppDefinition[]): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below the ephemeral range (32768+), so no outgoing connection takes one of them meanwhile.
+    const offset = 10_000 + Math.floor(Math.random() * 19_000);
     const free = await Promise.all(apps.map((app) => canBind(app.port + offset)));
     if (free.every(Boolean)) return offset;
   }
@@ -102,12 +103,16 @@ describe('the whole system started by pnpm dev', () => {
     expect(output).toContain(`Mail       ${mailUrl}`);
     expect(output).toMatch(/ADMIN \(demo-admin\)\n\s+eyJ/);
     expect(output).toMatch(/CREATOR \(demo-creator\)\n\s+eyJ/);
-    expect(output).toContain(`curl -H "Authorization: Bearer $TOKEN" ${gatewayUrl}/api/notifications`);
+    expect(output).toContain(
+      `curl -H "Authorization: Bearer $TOKEN" ${gatewayUrl}/api/notifications`,
+    );
   });
 
   it('answers ready on every app', async () => {
     for (const app of apps) {
-      const response = await fetch(`http://127.0.0.1:${appPort(app, { portOffset: offset })}/readyz`);
+      const response = await fetch(
+        `http://127.0.0.1:${appPort(app, { portOffset: offset })}/readyz`,
+      );
       expect(response.status, app.name).toBe(200);
     }
   });
@@ -115,7 +120,11 @@ describe('the whole system started by pnpm dev', () => {
   it('serves the merged OpenAPI document through the gateway', async () => {
     const response = await fetch(`${gatewayUrl}/api/openapi.json`);
     expect(response.status).toBe(200);
-    const document = (await response.json()) as { openapi: string; info: { title: string }; paths: object };
+    const document = (await response.json()) as {
+      openapi: string;
+      info: { title: string };
+      paths: object;
+    };
     expect(document.openapi).toMatch(/^3\./);
     expect(document.info.title).toEqual(expect.any(String));
     expect(document.paths).toEqual(expect.any(Object));
@@ -125,7 +134,9 @@ describe('the whole system started by pnpm dev', () => {
     'serves the %s service’s own OpenAPI document through the gateway, as the service serves it',
     async (service) => {
       const app = apps.find((candidate) => candidate.name === `${service}-svc`)!;
-      const direct = await fetch(`http://127.0.0.1:${appPort(app, { portOffset: offset })}/openapi.json`);
+      const direct = await fetch(
+        `http://127.0.0.1:${appPort(app, { portOffset: offset })}/openapi.json`,
+      );
       const response = await fetch(`${gatewayUrl}/api/openapi/${service}.json`);
       expect(response.status).toBe(200);
       const document = (await response.json()) as { openapi: string };
@@ -163,7 +174,9 @@ describe('the whole system started by pnpm dev', () => {
     expect(output).toMatch(/\| stopped\n/);
     expect(output).not.toContain('did not stop within');
     for (const app of apps) {
-      expect(await isListening('127.0.0.1', appPort(app, { portOffset: offset })), app.name).toBe(false);
+      expect(await isListening('127.0.0.1', appPort(app, { portOffset: offset })), app.name).toBe(
+        false,
+      );
     }
     expect(await isListening('127.0.0.1', Number(new URL(mailUrl).port))).toBe(false);
   }, 30_000);

@@ -10,7 +10,12 @@ describe('the mail catcher', () => {
 
   beforeAll(async () => {
     smtpPort = await freePort();
-    catcher = await startMailCatcher({ host: '127.0.0.1', smtpPort, httpPort: await freePort(), maxMessages: 3 });
+    catcher = await startMailCatcher({
+      host: '127.0.0.1',
+      smtpPort,
+      httpPort: await freePort(),
+      maxMessages: 3,
+    });
   });
   afterAll(() => catcher.close());
 

@@ -3,7 +3,18 @@ import { parseTokenArgs, UsageError } from '../src/token-args.js';
 
 describe('parseTokenArgs', () => {
   it('reads every option and defaults the lifetime to one hour', () => {
-    expect(parseTokenArgs(['--sub', 'u1', '--role', 'BRAND', '--email', 'b@conveyor.test', '--name', 'B'])).toEqual({
+    expect(
+      parseTokenArgs([
+        '--sub',
+        'u1',
+        '--role',
+        'BRAND',
+        '--email',
+        'b@conveyor.test',
+        '--name',
+        'B',
+      ]),
+    ).toEqual({
       sub: 'u1',
       role: 'BRAND',
       email: 'b@conveyor.test',
@@ -19,7 +30,10 @@ describe('parseTokenArgs', () => {
   it.each([
     [['--role', 'ADMIN'], '--sub is required'],
     [['--sub', 'u1'], '--role is required'],
-    [['--sub', 'u1', '--role', 'ADMIN', '--email', 'not-an-address'], '--email must be an email address'],
+    [
+      ['--sub', 'u1', '--role', 'ADMIN', '--email', 'not-an-address'],
+      '--email must be an email address',
+    ],
     [['--sub', 'u1', '--role', 'ADMIN', '--ttl', 'soon'], '--ttl must be a number of seconds'],
     [['--sub', 'u1', '--role', 'ADMIN', '--ttl', '0'], '--ttl must be at least 1 second'],
     [['--sub', 'u1', '--role', 'ADMIN', '--admin'], "Unknown option '--admin'"],

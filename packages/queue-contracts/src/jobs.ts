@@ -57,9 +57,23 @@ export const deliverNotification = defineJob({
   }),
 });
 
+/**
+ * The outbox sweep: enqueues delivery for notifications still `pending` after a grace period,
+ * which covers a process that died between its commit and its enqueue. A system job, run by a
+ * job scheduler so that one sweep runs at a time across every worker instance.
+ */
+export const sweepNotificationOutbox = defineJob({
+  queue: QueueName.notificationDelivery,
+  name: 'notification.sweep',
+  payload: JobMetaSchema.extend({}),
+  result: z.object({ enqueued: z.number().int().min(0) }),
+  options: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+});
+
 /** Every job of the platform, by name: the one place producers and workers agree on. */
 export const jobCatalog = {
   [deliverNotification.name]: deliverNotification,
+  [sweepNotificationOutbox.name]: sweepNotificationOutbox,
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

@@ -13,6 +13,14 @@ export interface Schedule {
 
 /** The recurring work of the platform, every pattern in UTC (spec 001 and 002). */
 export const schedules = {
+  notificationOutboxSweep: {
+    id: 'notification-outbox-sweep',
+    queue: QueueName.notificationDelivery,
+    jobName: 'notification.sweep',
+    pattern: '*/30 * * * * *',
+    tz: 'UTC',
+    description: 'Every 30 s: enqueue delivery for notifications left pending (outbox sweep)',
+  },
   digestDaily: {
     id: 'digest-daily',
     queue: QueueName.notificationDigest,

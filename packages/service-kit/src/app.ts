@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { HttpConfig } from '@conveyor/runtime/config';
 import type { Logger } from '@conveyor/runtime/logger';
 import { Histogram, type Registry } from '@conveyor/runtime/metrics';
-import Fastify, { type FastifyInstance, type RawServerDefault } from 'fastify';
-import type { FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   serializerCompiler,
   validatorCompiler,
@@ -30,6 +30,7 @@ export interface ServiceAppOptions {
 /** The header that carries a request's id from the gateway to the services and into jobs. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 const acceptableRequestId = /^[\w.:-]{1,128}$/;
+const probePaths = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Keeps a caller's request id when it is sane, so one id follows a request everywhere. */
 export function requestIdFrom(request: IncomingMessage): string {
@@ -37,6 +38,23 @@ export function requestIdFrom(request: IncomingMessage): string {
   return typeof incoming === 'string' && acceptableRequestId.test(incoming)
     ? incoming
     : randomUUID();
+}
+
+/**
+ * Errors raised before routing skip the error handler; they take the envelope too. A path whose
+ * percent-encoding cannot be decoded matches no route, so it answers like one.
+ */
+function handleFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.code(404).send(errorBody(errorText.routeNotFound));
+    return;
+  }
+  request.log.error({ err: error }, 'request failed before routing');
+  void reply.code(500).send(errorBody(errorText.internal));
 }
 
 /**
@@ -48,7 +66,11 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: options.logger,
     genReqId: requestIdFrom,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Probes and scrapes arrive every few seconds; logging them drowns the real traffic.
+      disableRequestLogging: (request) => probePaths.has(request.url),
+    }),
     bodyLimit: options.http.BODY_LIMIT_BYTES,
     requestTimeout: options.http.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: options.http.KEEP_ALIVE_TIMEOUT_MS,
@@ -56,6 +78,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: handleFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -16,7 +16,11 @@ declare module 'fastify' {
      * Spends one request of the caller's budget for `policy` and sets the X-RateLimit headers;
      * throws 429 when the budget is spent. Needs `request.user` (run it after authentication).
      */
-    consumeRateLimit: (request: FastifyRequest, reply: FastifyReply, policy: RateLimitPolicy) => Promise<void>;
+    consumeRateLimit: (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      policy: RateLimitPolicy,
+    ) => Promise<void>;
   }
 }
 
@@ -70,7 +74,11 @@ async function rateLimit(app: FastifyInstance, options: RateLimitPluginOptions):
   });
   let lastOutageWarning = 0;
 
-  async function consumeRateLimit(request: FastifyRequest, reply: FastifyReply, policy: RateLimitPolicy) {
+  async function consumeRateLimit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    policy: RateLimitPolicy,
+  ) {
     request.rateLimitPolicy = policy;
     let outcome: Awaited<ReturnType<typeof check>>;
     try {
@@ -80,7 +88,10 @@ async function rateLimit(app: FastifyInstance, options: RateLimitPluginOptions):
       const now = Date.now();
       if (now - lastOutageWarning >= outageWarningIntervalMs) {
         lastOutageWarning = now;
-        request.log.warn({ err: error, policy: options.onRedisDown }, 'rate limiter cannot reach Redis');
+        request.log.warn(
+          { err: error, policy: options.onRedisDown },
+          'rate limiter cannot reach Redis',
+        );
       }
       if (options.onRedisDown === 'closed') throw new HttpError(503, errorText.unavailable);
       return;

@@ -20,7 +20,11 @@ export interface UpstreamAgentOptions {
  * Keep-alive pools per upstream origin. Reusing connections is most of a proxy's throughput:
  * a new TCP connection per request would cost more than everything else the gateway does.
  */
-function upstreamAgent(app: FastifyInstance, options: UpstreamAgentOptions, done: (error?: Error) => void): void {
+function upstreamAgent(
+  app: FastifyInstance,
+  options: UpstreamAgentOptions,
+  done: (error?: Error) => void,
+): void {
   const agent = new Agent({
     // Enough parallel sockets per service for a benchmark's concurrency; no pipelining, since a
     // slow response would hold up the ones queued behind it.

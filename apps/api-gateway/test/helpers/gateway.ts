@@ -1,6 +1,10 @@
 import { createLogger } from '@conveyor/runtime/logger';
 import { createMetricsRegistry, type Registry } from '@conveyor/runtime/metrics';
-import { defaultTestRedisUrl, deleteKeysWithPrefix, testPrefix } from '@conveyor/test-harness/redis';
+import {
+  defaultTestRedisUrl,
+  deleteKeysWithPrefix,
+  testPrefix,
+} from '@conveyor/test-harness/redis';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -25,7 +29,12 @@ export interface GatewayOptions {
  * its own rate-limit key prefix so test files never share budgets.
  */
 export async function buildGateway(options: GatewayOptions = {}): Promise<TestGateway> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: defaultTestRedisUrl, ...options.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    REDIS_URL: defaultTestRedisUrl,
+    ...options.env,
+  });
   const redis = createGatewayRedis(config);
   redis.on('error', () => undefined);
   await redis.connect();
@@ -47,7 +56,8 @@ export async function buildGateway(options: GatewayOptions = {}): Promise<TestGa
     close: async () => {
       await app.close();
       redis.disconnect();
-      if (config.REDIS_URL === defaultTestRedisUrl) await deleteKeysWithPrefix(defaultTestRedisUrl, rateLimitPrefix);
+      if (config.REDIS_URL === defaultTestRedisUrl)
+        await deleteKeysWithPrefix(defaultTestRedisUrl, rateLimitPrefix);
     },
   };
 }

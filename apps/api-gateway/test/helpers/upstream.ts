@@ -33,7 +33,10 @@ const record = (request: FastifyRequest, body: unknown = request.body): SeenRequ
  * WebSocket messages, and serves `/healthz` and an OpenAPI document with one path per prefix.
  * `?delayMs=` holds an answer back, for timeouts.
  */
-export async function startFakeService(name: string, prefixes: readonly string[]): Promise<FakeService> {
+export async function startFakeService(
+  name: string,
+  prefixes: readonly string[],
+): Promise<FakeService> {
   const seen: SeenRequest[] = [];
   const app = Fastify({ logger: false, forceCloseConnections: true });
   await app.register(fastifyWebsocket);
@@ -49,7 +52,12 @@ export async function startFakeService(name: string, prefixes: readonly string[]
         {
           get: {
             operationId: `list-${prefix}`,
-            responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } },
+            responses: {
+              '200': {
+                description: 'ok',
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } },
+              },
+            },
           },
         },
       ]),
@@ -61,7 +69,13 @@ export async function startFakeService(name: string, prefixes: readonly string[]
     seen.push(record(request));
     const delayMs = Number((request.query as { delayMs?: string }).delayMs ?? 0);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    return reply.send({ service: name, method: request.method, url: request.url, headers: request.headers, body: request.body ?? null });
+    return reply.send({
+      service: name,
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: request.body ?? null,
+    });
   };
   app.route({ method: methods.filter((method) => method !== 'GET'), url: '/api/*', handler: echo });
   app.route({
@@ -70,8 +84,17 @@ export async function startFakeService(name: string, prefixes: readonly string[]
     handler: echo,
     wsHandler: (socket, request) => {
       seen.push(record(request, null));
-      socket.send(JSON.stringify({ type: 'hello', service: name, url: request.url, headers: request.headers }));
-      socket.on('message', (data: Buffer) => socket.send(JSON.stringify({ type: 'echo', data: data.toString() })));
+      socket.send(
+        JSON.stringify({
+          type: 'hello',
+          service: name,
+          url: request.url,
+          headers: request.headers,
+        }),
+      );
+      socket.on('message', (data: Buffer) =>
+        socket.send(JSON.stringify({ type: 'echo', data: data.toString() })),
+      );
     },
   });
 
@@ -90,7 +113,11 @@ export async function startFakeServices() {
     notifications,
     adminJobs,
     webhooks,
-    env: { NOTIFICATIONS_URL: notifications.url, ADMIN_JOBS_URL: adminJobs.url, WEBHOOKS_URL: webhooks.url },
+    env: {
+      NOTIFICATIONS_URL: notifications.url,
+      ADMIN_JOBS_URL: adminJobs.url,
+      WEBHOOKS_URL: webhooks.url,
+    },
     close: async () => {
       await Promise.all([notifications.close(), adminJobs.close(), webhooks.close()]);
     },

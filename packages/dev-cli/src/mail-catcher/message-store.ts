@@ -26,7 +26,8 @@ export class MessageStore {
   #nextId = 1;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('capacity must be a positive integer');
   }
 
   add(message: Omit<CaughtMessage, 'id'>): CaughtMessage {

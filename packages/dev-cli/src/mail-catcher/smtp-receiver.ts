@@ -15,7 +15,9 @@ export interface SmtpReceiverOptions {
 
 function addresses(field: AddressObject | AddressObject[] | undefined): string[] {
   const objects = field === undefined ? [] : Array.isArray(field) ? field : [field];
-  return objects.flatMap((object) => object.value.map((entry) => entry.address ?? '').filter(Boolean));
+  return objects.flatMap((object) =>
+    object.value.map((entry) => entry.address ?? '').filter(Boolean),
+  );
 }
 
 /**
@@ -23,7 +25,9 @@ function addresses(field: AddressObject | AddressObject[] | undefined): string[]
  * credentials, plain text, no TLS) and keeps it, parsed, in the store. Never for production:
  * it is an open relay into memory by design.
  */
-export async function startSmtpReceiver(options: SmtpReceiverOptions): Promise<{ close: () => Promise<void> }> {
+export async function startSmtpReceiver(
+  options: SmtpReceiverOptions,
+): Promise<{ close: () => Promise<void> }> {
   const maxBytes = options.maxMessageBytes ?? 10 * 1024 * 1024;
   const server = new SMTPServer({
     name: 'conveyor-mail-catcher',
@@ -41,7 +45,9 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions): Promise<{
       simpleParser(stream)
         .then((mail) => {
           if (stream.sizeExceeded) {
-            callback(Object.assign(new Error(`Message exceeds ${maxBytes} bytes`), { responseCode: 552 }));
+            callback(
+              Object.assign(new Error(`Message exceeds ${maxBytes} bytes`), { responseCode: 552 }),
+            );
             return;
           }
           const envelopeTo = session.envelope.rcptTo.map((rcpt) => rcpt.address);

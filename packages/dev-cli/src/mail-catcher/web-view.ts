@@ -6,7 +6,10 @@ const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  });
   response.end(JSON.stringify(body));
 }
 
@@ -15,7 +18,8 @@ function sendHtml(response: ServerResponse, status: number, html: string): void 
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     // A caught message's HTML is shown in a sandboxed frame; the page itself runs no script.
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'",
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'",
   });
   response.end(html);
 }
@@ -31,7 +35,9 @@ iframe{width:100%;height:60vh;border:1px solid #ddd}a{color:#0550ae}</style></he
 function listPage(messages: readonly CaughtMessage[]): string {
   const rows = messages
     .map(
-      (m) => `<tr><td>${escapeHtml(new Date(m.receivedAt).toLocaleString())}</td><td>${escapeHtml(m.from)}</td>
+      (
+        m,
+      ) => `<tr><td>${escapeHtml(new Date(m.receivedAt).toLocaleString())}</td><td>${escapeHtml(m.from)}</td>
 <td>${escapeHtml(m.to.join(', '))}</td><td><a href="/messages/${m.id}.html">${escapeHtml(m.subject || '(no subject)')}</a></td></tr>`,
     )
     .join('\n');
@@ -68,7 +74,8 @@ export async function startWebView(options: {
   const server = createServer((request, response) => {
     const { pathname } = new URL(request.url ?? '/', 'http://mail-catcher');
     const method = request.method ?? 'GET';
-    if (method === 'GET' && pathname === '/') return sendHtml(response, 200, listPage(options.store.list()));
+    if (method === 'GET' && pathname === '/')
+      return sendHtml(response, 200, listPage(options.store.list()));
     if (pathname === '/messages') {
       if (method === 'GET') return sendJson(response, 200, options.store.list());
       if (method === 'DELETE') {

@@ -33,7 +33,11 @@ export function runToEnd(
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${entry} ${args.join(' ')} did not finish within ${timeoutMs} ms:\n${stdout}${stderr}`));
+      reject(
+        new Error(
+          `${entry} ${args.join(' ')} did not finish within ${timeoutMs} ms:\n${stdout}${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {

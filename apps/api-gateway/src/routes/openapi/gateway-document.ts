@@ -17,7 +17,11 @@ const rateLimitHeaders = {
   'X-RateLimit-Reset': { $ref: '#/components/headers/X-RateLimit-Reset' },
 };
 
-const errorResponse = (description: string, example: string, headers?: Record<string, unknown>) => ({
+const errorResponse = (
+  description: string,
+  example: string,
+  headers?: Record<string, unknown>,
+) => ({
   description,
   ...(headers ? { headers } : {}),
   content: {
@@ -38,7 +42,9 @@ export const gatewayResponses = {
 
 function rateLimitTable(settings: RateLimitSettings): string {
   const scaled = (limit: number) => Math.max(1, Math.round(limit * settings.scale));
-  const rows = specRateLimits.map((rule) => `| \`${rule.method} ${rule.route}\` | ${scaled(rule.limit)} |`);
+  const rows = specRateLimits.map(
+    (rule) => `| \`${rule.method} ${rule.route}\` | ${scaled(rule.limit)} |`,
+  );
   return [
     '| Endpoint | Requests per minute per user |',
     '| --- | --- |',
@@ -49,7 +55,10 @@ function rateLimitTable(settings: RateLimitSettings): string {
 }
 
 /** The gateway's own part of the merged document: authentication, roles and rate limits. */
-export function gatewayDocument(options: { sessionCookie: string; rateLimits: RateLimitSettings }): OpenApiDocument {
+export function gatewayDocument(options: {
+  sessionCookie: string;
+  rateLimits: RateLimitSettings;
+}): OpenApiDocument {
   const description = `The one entry point of Conveyor's APIs: the notifications, admin job monitoring and job feedback services, merged.
 
 ## Authentication
@@ -80,18 +89,37 @@ An upgrade under a service's prefix is authenticated like any request, then prox
       },
       schemas: { ErrorEnvelope: envelope },
       headers: {
-        'X-RateLimit-Limit': { description: 'Requests allowed in the window', schema: { type: 'integer' } },
-        'X-RateLimit-Remaining': { description: 'Requests left in the window', schema: { type: 'integer' } },
-        'X-RateLimit-Reset': { description: 'Unix time (seconds) when the window ends', schema: { type: 'integer' } },
-        'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+        'X-RateLimit-Limit': {
+          description: 'Requests allowed in the window',
+          schema: { type: 'integer' },
+        },
+        'X-RateLimit-Remaining': {
+          description: 'Requests left in the window',
+          schema: { type: 'integer' },
+        },
+        'X-RateLimit-Reset': {
+          description: 'Unix time (seconds) when the window ends',
+          schema: { type: 'integer' },
+        },
+        'Retry-After': {
+          description: 'Seconds to wait before retrying',
+          schema: { type: 'integer' },
+        },
       },
       responses: {
         Unauthorized: errorResponse('No valid token', 'Unauthorized'),
-        Forbidden: errorResponse('The role or the origin is not allowed', 'Forbidden: Admin access required'),
-        TooManyRequests: errorResponse('The budget of this endpoint is spent', 'Too many requests. Please try again later.', {
-          ...rateLimitHeaders,
-          'Retry-After': { $ref: '#/components/headers/Retry-After' },
-        }),
+        Forbidden: errorResponse(
+          'The role or the origin is not allowed',
+          'Forbidden: Admin access required',
+        ),
+        TooManyRequests: errorResponse(
+          'The budget of this endpoint is spent',
+          'Too many requests. Please try again later.',
+          {
+            ...rateLimitHeaders,
+            'Retry-After': { $ref: '#/components/headers/Retry-After' },
+          },
+        ),
         BadGateway: errorResponse('The service did not answer', 'Upstream service unavailable'),
         GatewayTimeout: errorResponse('The service took too long', 'Upstream service timed out'),
       },

@@ -23,23 +23,37 @@ const SERVICE_DOCUMENT_PATH = '/openapi.json';
  * a docs UI over it. Documents are fetched on each call rather than cached: they are read by
  * people and tools, rarely, and a redeployed service shows its new routes at once.
  */
-export default async function openApiRoutes(app: FastifyInstance, options: OpenApiRoutesOptions): Promise<void> {
-  const gateway = gatewayDocument({ sessionCookie: options.sessionCookie, rateLimits: options.rateLimits });
+export default async function openApiRoutes(
+  app: FastifyInstance,
+  options: OpenApiRoutesOptions,
+): Promise<void> {
+  const gateway = gatewayDocument({
+    sessionCookie: options.sessionCookie,
+    rateLimits: options.rateLimits,
+  });
 
   async function fetchDocument(upstream: Upstream): Promise<FetchedDocument> {
     try {
-      const document = (await getJson(app.upstreamAgent, `${upstream.url}${SERVICE_DOCUMENT_PATH}`, options.timeoutMs)) as OpenApiDocument;
+      const document = (await getJson(
+        app.upstreamAgent,
+        `${upstream.url}${SERVICE_DOCUMENT_PATH}`,
+        options.timeoutMs,
+      )) as OpenApiDocument;
       return { service: upstream.name, document };
     } catch (error) {
       app.log.warn({ upstream: upstream.name, err: error }, 'OpenAPI document unavailable');
-      return { service: upstream.name, problem: error instanceof Error ? error.message : String(error) };
+      return {
+        service: upstream.name,
+        problem: error instanceof Error ? error.message : String(error),
+      };
     }
   }
 
   for (const upstream of options.upstreams) {
     app.get(`/api/openapi/${upstream.name}.json`, async (_request, reply) => {
       const fetched = await fetchDocument(upstream);
-      if ('problem' in fetched) return reply.code(502).send(errorBody(errorText.badGateway, { service: upstream.name }));
+      if ('problem' in fetched)
+        return reply.code(502).send(errorBody(errorText.badGateway, { service: upstream.name }));
       return fetched.document;
     });
   }

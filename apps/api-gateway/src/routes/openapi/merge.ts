@@ -10,10 +10,18 @@ export interface OpenApiDocument {
 
 /** A service's document as fetched, or why it is missing. */
 export type FetchedDocument =
-  | { service: string; document: OpenApiDocument }
-  | { service: string; problem: string };
+  { service: string; document: OpenApiDocument } | { service: string; problem: string };
 
-const operationKeys = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+const operationKeys = new Set([
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+]);
 
 /** Replaces every `$ref` found in `renames`, deep, in a copy. */
 function renameRefs(value: unknown, renames: Map<string, string>): unknown {
@@ -21,7 +29,10 @@ function renameRefs(value: unknown, renames: Map<string, string>): unknown {
   if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    copy[key] = key === '$ref' && typeof item === 'string' ? (renames.get(item) ?? item) : renameRefs(item, renames);
+    copy[key] =
+      key === '$ref' && typeof item === 'string'
+        ? (renames.get(item) ?? item)
+        : renameRefs(item, renames);
   }
   return copy;
 }
@@ -40,7 +51,9 @@ export function mergeDocuments(
   gatewayResponses: Record<string, unknown>,
 ): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
-  const components: Record<string, Record<string, unknown>> = structuredClone(gateway.components ?? {});
+  const components: Record<string, Record<string, unknown>> = structuredClone(
+    gateway.components ?? {},
+  );
   const tags = [...(gateway.tags ?? [])];
   const unavailable: { service: string; problem: string }[] = [];
 
@@ -54,7 +67,10 @@ export function mergeDocuments(
       for (const [name, definition] of Object.entries(entries)) {
         const existing = components[type]?.[name];
         if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(definition)) {
-          renames.set(`#/components/${type}/${name}`, `#/components/${type}/${entry.service}.${name}`);
+          renames.set(
+            `#/components/${type}/${name}`,
+            `#/components/${type}/${entry.service}.${name}`,
+          );
         }
       }
     }
@@ -82,7 +98,8 @@ export function mergeDocuments(
       }
       paths[path] = merged;
     }
-    for (const tag of document.tags ?? []) if (!tags.some((known) => known.name === tag.name)) tags.push(tag);
+    for (const tag of document.tags ?? [])
+      if (!tags.some((known) => known.name === tag.name)) tags.push(tag);
     if (!tags.some((known) => known.name === entry.service)) tags.push({ name: entry.service });
   }
 

@@ -34,7 +34,11 @@ export function createRouteGuard(app: FastifyInstance, options: GuardOptions) {
       ) {
         throw new HttpError(403, errorText.forbiddenCrossSite);
       }
-      await app.consumeRateLimit(request, reply, policies[request.method] ?? options.policyFor(request.method, route.url));
+      await app.consumeRateLimit(
+        request,
+        reply,
+        policies[request.method] ?? options.policyFor(request.method, route.url),
+      );
     };
   };
 }

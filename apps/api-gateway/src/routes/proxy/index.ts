@@ -35,9 +35,13 @@ const forwardRequestId: NonNullable<ReplyOptions['rewriteRequestHeaders']> = (re
 };
 
 /** A socket's handshake to the service carries the caller's credentials and request id. */
-function socketHandshakeHeaders(headers: Record<string, string>, request: FastifyRequest): Record<string, string> {
+function socketHandshakeHeaders(
+  headers: Record<string, string>,
+  request: FastifyRequest,
+): Record<string, string> {
   const forwarded: Record<string, string> = { ...headers, [REQUEST_ID_HEADER]: request.id };
-  if (request.headers.authorization !== undefined) forwarded.authorization = request.headers.authorization;
+  if (request.headers.authorization !== undefined)
+    forwarded.authorization = request.headers.authorization;
   if (request.headers.cookie !== undefined) forwarded.cookie = request.headers.cookie;
   return forwarded;
 }
@@ -47,7 +51,10 @@ function socketHandshakeHeaders(headers: Record<string, string>, request: Fastif
  * 404 for unknown paths that still demands a token first (an anonymous caller learns nothing
  * about which paths exist). Encapsulated, so its body handling and guard stay off the public routes.
  */
-export default async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOptions): Promise<void> {
+export default async function proxyRoutes(
+  app: FastifyInstance,
+  options: ProxyRoutesOptions,
+): Promise<void> {
   const parser = passBodyThrough(options.bodyLimit);
   app.addContentTypeParser('application/json', parser);
   app.addContentTypeParser('*', parser);
