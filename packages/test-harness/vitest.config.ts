@@ -1,0 +1,3 @@
+import { defineTestConfig } from './vitest-preset.js';
+
+export default defineTestConfig();
