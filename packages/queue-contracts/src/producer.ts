@@ -9,6 +9,28 @@ export interface ProducerOptions {
   prefix?: string;
   /** Called with every Queue error; without a listener, errors would be unhandled. */
   onError?: (error: Error) => void;
+  /**
+   * Milliseconds an add may take before it fails. BullMQ waits without a bound for a queue's
+   * connection to become ready, so without this a queue first used during a Redis outage
+   * would hang its caller until Redis returned.
+   * @defaultValue 2000
+   */
+  enqueueTimeoutMs?: number;
+  /** Queues to open at once, so their first use does not wait for a connection. */
+  open?: readonly QueueName[];
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${ms} ms`)), ms);
+  });
+  try {
+    // The race keeps a handler on `work`, so its late rejection is not an unhandled one.
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -31,6 +53,9 @@ export function createProducer(options: ProducerOptions) {
     return queue;
   };
 
+  const timeoutMs = options.enqueueTimeoutMs ?? 2_000;
+  for (const name of options.open ?? []) queueFor(name);
+
   return {
     async enqueue<Name extends JobName>(
       name: Name,
@@ -39,7 +64,10 @@ export function createProducer(options: ProducerOptions) {
     ) {
       const job = jobCatalog[name];
       const data: unknown = job.payload.parse(payload);
-      return queueFor(job.queue).add(name, data, { ...job.options, ...overrides });
+      return withDeadline(
+        queueFor(job.queue).add(name, data, { ...job.options, ...overrides }),
+        timeoutMs,
+      );
     },
     async enqueueMany<Name extends JobName>(
       name: Name,
@@ -51,7 +79,7 @@ export function createProducer(options: ProducerOptions) {
         data: job.payload.parse(item.payload),
         opts: { ...job.options, ...item.options },
       }));
-      return queueFor(job.queue).addBulk(entries);
+      return withDeadline(queueFor(job.queue).addBulk(entries), timeoutMs);
     },
     queue: queueFor,
     async close() {

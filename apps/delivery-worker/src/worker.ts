@@ -1,0 +1,97 @@
+import {
+  deliverNotification as deliverJob,
+  QueueName,
+  schedules,
+  sweepNotificationOutbox as sweepJob,
+} from '@conveyor/queue-contracts';
+import { createProducer } from '@conveyor/queue-contracts/producer';
+import type { RunningWorker, WorkerDeps } from '@conveyor/worker-kit/main';
+import { bindProcessor, createQueueWorker } from '@conveyor/worker-kit/worker';
+import type { Config } from './config.js';
+import { createDeliveryMetrics } from './delivery-metrics.js';
+import { createMailer } from './mailer.js';
+import { deliverNotification } from './processors/deliver.js';
+import { sweepOutbox } from './processors/sweep.js';
+
+export type DeliveryWorkerDeps = WorkerDeps<Config>;
+
+/**
+ * The delivery worker: consumes `notification-delivery` (`notification.deliver` and
+ * `notification.sweep`) through a pooled SMTP transport, and keeps the outbox sweep's job
+ * scheduler in place. `close` stops taking jobs, lets the ones in hand finish, then closes
+ * the SMTP pool and the queue; the connections in `deps` stay the caller's.
+ */
+export async function createDeliveryWorker(deps: DeliveryWorkerDeps): Promise<RunningWorker> {
+  const { config, logger } = deps;
+  const log = logger.child({ queue: QueueName.notificationDelivery });
+  const metrics = createDeliveryMetrics(deps.metrics);
+  const producer = createProducer({
+    connection: deps.redis,
+    prefix: config.BULL_PREFIX,
+    onError: (err) => log.warn({ err }, 'queue error'),
+  });
+
+  // An upsert under a fixed id: every instance and every restart runs it, and there is still
+  // one scheduler, so one sweep runs every 30 s across the fleet.
+  const schedule = schedules.notificationOutboxSweep;
+  try {
+    await producer
+      .queue(schedule.queue)
+      .upsertJobScheduler(
+        schedule.id,
+        { pattern: schedule.pattern, tz: schedule.tz },
+        { name: sweepJob.name, data: {}, opts: sweepJob.options },
+      );
+  } catch (error) {
+    await producer.close();
+    throw error;
+  }
+
+  const mailer = createMailer({
+    url: config.SMTP_URL,
+    from: config.SMTP_FROM,
+    poolSize: config.SMTP_POOL_SIZE,
+    timeoutMs: config.SMTP_TIMEOUT_MS,
+  });
+  const db = deps.db.db;
+  const queueWorker = createQueueWorker({
+    processors: [
+      bindProcessor(deliverJob, (payload, job) =>
+        deliverNotification(
+          { db, mailer, config, logger: log.child({ jobId: job.id }), metrics },
+          payload,
+          {
+            attemptsMade: job.attemptsMade,
+            attempts: job.opts.attempts ?? 1,
+          },
+        ),
+      ),
+      bindProcessor(sweepJob, (payload, job) =>
+        sweepOutbox(
+          { db, producer, config, logger: log.child({ jobId: job.id }), metrics },
+          payload,
+        ),
+      ),
+    ],
+    connection: deps.workerRedis,
+    prefix: config.BULL_PREFIX,
+    concurrency: config.DELIVERY_CONCURRENCY,
+    logger,
+    metrics: deps.metrics,
+  });
+  log.info(
+    { concurrency: config.DELIVERY_CONCURRENCY, smtpPool: config.SMTP_POOL_SIZE },
+    'delivery worker started',
+  );
+
+  return {
+    close: async () => {
+      try {
+        await queueWorker.close();
+      } finally {
+        mailer.close();
+        await producer.close();
+      }
+    },
+  };
+}

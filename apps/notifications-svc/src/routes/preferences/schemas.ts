@@ -1,0 +1,55 @@
+import {
+  allNotificationTypes,
+  DigestFrequencySchema,
+  NotificationTypeSchema,
+  type NotificationType,
+} from '@conveyor/notifications/model';
+import type { NotificationPreferences } from '@conveyor/db/schema';
+import { z } from 'zod';
+import { successOf } from '../../schemas/envelope.js';
+
+/** Spec 001 `NotificationPreferences`. */
+export const PreferencesSchema = z.object({
+  userId: z.string(),
+  enabledTypes: z.array(NotificationTypeSchema).describe('Types the user gets emails for'),
+  digestFrequency: DigestFrequencySchema,
+  emailEnabled: z.boolean().describe('Global email toggle'),
+  inAppEnabled: z.literal(true).describe('Always true'),
+  lastDigestSentAt: z.iso.datetime().optional().describe('ISO 8601; absent before the first'),
+});
+
+export const PreferencesResponseSchema = successOf(PreferencesSchema);
+
+/** A set of types in the enum's order, whatever the order and repetitions it was sent with. */
+const uniqueTypes = (types: NotificationType[]): NotificationType[] =>
+  allNotificationTypes.filter((type) => types.includes(type));
+
+/**
+ * Spec 001 `UpdateNotificationPreferencesRequest`, strict: an unknown field is refused rather
+ * than silently ignored, so a client's typo cannot look like a saved change.
+ */
+export const UpdatePreferencesSchema = z
+  .object({
+    enabledTypes: z.array(NotificationTypeSchema).transform(uniqueTypes).optional(),
+    digestFrequency: DigestFrequencySchema.optional(),
+    emailEnabled: z.boolean().optional(),
+    inAppEnabled: z
+      .boolean()
+      .refine((enabled) => enabled, { error: 'In-app notifications cannot be turned off' })
+      .optional()
+      .describe('Accepted only as true, which changes nothing'),
+  })
+  .strict();
+
+/** The API shape of a preferences row; `lastDigestSentAt` is left out until there is one. */
+export function toApiPreferences(row: NotificationPreferences) {
+  return {
+    userId: row.userId,
+    enabledTypes: row.enabledTypes,
+    digestFrequency: row.digestFrequency,
+    emailEnabled: row.emailEnabled,
+    // Spec 001: "Always true"; in-app notifications cannot be turned off.
+    inAppEnabled: true as const,
+    ...(row.lastDigestSentAt ? { lastDigestSentAt: row.lastDigestSentAt.toISOString() } : {}),
+  };
+}
