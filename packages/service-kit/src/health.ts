@@ -1,30 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { probeAll, type ReadinessCheck } from '@conveyor/runtime/probes';
 import type { Registry } from 'prom-client';
 
-/** A readiness check: resolves when the dependency answers, rejects (or times out) otherwise. */
-export type ReadinessCheck = () => Promise<unknown>;
+export type { ReadinessCheck } from '@conveyor/runtime/probes';
 
 export interface HealthOptions {
   checks: Record<string, ReadinessCheck>;
   metrics: Registry;
   /** Milliseconds each check may take. @defaultValue 1000 */
   checkTimeoutMs?: number;
-}
-
-async function within(check: ReadinessCheck, timeoutMs: number): Promise<'up' | 'down'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-  });
-  try {
-    await Promise.race([check(), timeout]);
-    return 'up';
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -35,10 +20,8 @@ async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promi
   const timeoutMs = options.checkTimeoutMs ?? 1_000;
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const names = Object.keys(options.checks);
-    const states = await Promise.all(names.map((name) => within(options.checks[name]!, timeoutMs)));
-    const checks = Object.fromEntries(names.map((name, index) => [name, states[index]]));
-    if (states.every((state) => state === 'up')) return { status: 'ready', checks };
+    const checks = await probeAll(options.checks, timeoutMs);
+    if (Object.values(checks).every((state) => state === 'up')) return { status: 'ready', checks };
     return reply
       .code(503)
       .send({ success: false, error: 'Service not ready', details: { checks } });

@@ -1,30 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from '@conveyor/runtime/metrics';
-
-export type ReadinessCheck = () => Promise<unknown>;
+import { probeAll, type ReadinessCheck } from '@conveyor/runtime/probes';
 
 export interface HealthServer {
   server: Server;
   listen: (port: number, host: string) => Promise<number>;
   close: () => Promise<void>;
-}
-
-async function allAnswer(checks: Record<string, ReadinessCheck>, timeoutMs: number) {
-  const entries = await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-      });
-      const state = await Promise.race([check(), timeout]).then(
-        () => 'up' as const,
-        () => 'down' as const,
-      );
-      clearTimeout(timer);
-      return [name, state] as const;
-    }),
-  );
-  return Object.fromEntries(entries);
 }
 
 /**
@@ -45,7 +26,7 @@ export function createHealthServer(options: {
     if (request.method !== 'GET') return send(405, { success: false, error: 'Method not allowed' });
     if (path === '/healthz') return send(200, { status: 'ok' });
     if (path === '/readyz') {
-      void allAnswer(options.checks, options.checkTimeoutMs ?? 1_000).then((checks) =>
+      void probeAll(options.checks, options.checkTimeoutMs ?? 1_000).then((checks) =>
         Object.values(checks).every((state) => state === 'up')
           ? send(200, { status: 'ready', checks })
           : send(503, { success: false, error: 'Service not ready', details: { checks } }),
