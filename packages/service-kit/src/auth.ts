@@ -1,3 +1,6 @@
+// Kept in the emitted declarations: apps compiled against dist/ need @fastify/jwt's
+// `request.user` augmentation, which a type-only import would drop.
+/// <reference types="@fastify/jwt" preserve="true" />
 import fastifyCookie from '@fastify/cookie';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

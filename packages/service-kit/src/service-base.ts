@@ -9,6 +9,10 @@ import openApi, { type OpenApiOptions } from './openapi.js';
 import type { ServiceConfig, ServiceDeps } from './main.js';
 import { createUserProvisioner } from './users.js';
 
+// Re-exported so that the declarations of this module load auth's: apps compiled against dist/
+// get `app.authenticate`, `app.requireAdmin` and `request.user` from its augmentations.
+export type { AuthPluginOptions } from './auth.js';
+
 export type BackendServiceConfig = ServiceConfig & AuthConfig & { CORS_ORIGINS: string[] };
 
 /** Readiness of the two stores every backend service needs. */
