@@ -1,117 +1,40 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { deleteKeysWithPrefix, testPrefix } from '@conveyor/test-harness/redis';
-import { freePort, waitUntil } from '@conveyor/test-harness/ports';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appPort, discoverApps, type AppDefinition } from '../src/apps.js';
-import { defaultAppsDir, inheritedEnvironment } from '../src/config.js';
-import { isListening } from '../src/ports.js';
-import { sourceEntryArgs } from '../src/supervisor.js';
-import { devEntry, lastLine, packageDir, runToEnd, tokenEntry } from './helpers/entry-points.js';
+import { appPort } from '../src/apps.js';
+import { lastLine, runToEnd, tokenEntry } from './helpers/entry-points.js';
+import { startSystem, stillListening, type RunningSystem } from './helpers/system.js';
 
-// The real system, started by the real `pnpm dev` entry point, beside whatever a developer runs:
-// every port moved by a free offset, a database and a BullMQ prefix of its own.
-
-const redisUrl = 'redis://127.0.0.1:6379';
-const serverUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
-const databaseName = `conveyor_e2e_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-const bullPrefix = testPrefix();
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** An offset under which every app's port is free right now. */
-async function freePortOffset(apps: readonly AppDefinition[]): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    // Below the ephemeral range (32768+), so no outgoing connection takes one of them meanwhile.
-    const offset = 10_000 + Math.floor(Math.random() * 19_000);
-    const free = await Promise.all(apps.map((app) => canBind(app.port + offset)));
-    if (free.every(Boolean)) return offset;
-  }
-  throw new Error('no free port offset found for the apps');
-}
+// The real system, started by the real `pnpm dev` entry point beside whatever a developer runs
+// (test/helpers/system.ts): every port moved, a database and a BullMQ prefix of its own.
 
 describe('the whole system started by pnpm dev', () => {
-  let apps: AppDefinition[];
-  let offset: number;
+  let system: RunningSystem;
   let gatewayUrl: string;
   let mailUrl: string;
-  let dev: ChildProcess;
-  let output = '';
-  let exited: Promise<number | null>;
 
   beforeAll(async () => {
-    apps = await discoverApps(defaultAppsDir);
-    offset = await freePortOffset(apps);
-    const gateway = apps.find((app) => app.kind === 'gateway');
-    if (!gateway) throw new Error(`no gateway app in ${defaultAppsDir}`);
-    gatewayUrl = `http://127.0.0.1:${appPort(gateway, { portOffset: offset })}`;
-    const mailPort = await freePort();
-    mailUrl = `http://127.0.0.1:${mailPort}`;
-    dev = spawn(process.execPath, sourceEntryArgs(devEntry), {
-      cwd: packageDir,
-      env: {
-        ...inheritedEnvironment(),
-        PORT_OFFSET: String(offset),
-        REDIS_URL: redisUrl,
-        DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${databaseName}`,
-        SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
-        MAIL_CATCHER_HTTP_PORT: String(mailPort),
-        BULL_PREFIX: bullPrefix,
-        DEV_LOG_FORMAT: 'raw',
-        READY_TIMEOUT_MS: '60000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    dev.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    dev.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    exited = new Promise((resolve) => dev.once('exit', (code) => resolve(code)));
-    await waitUntil(() => output.includes('Conveyor is running.') || dev.exitCode !== null, {
-      timeoutMs: 75_000,
-      intervalMs: 100,
-      what: 'the pnpm dev banner',
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- pnpm dev printed ---\n${output}`);
-    });
-    if (dev.exitCode !== null) throw new Error(`pnpm dev exited with ${dev.exitCode}:\n${output}`);
+    system = await startSystem();
+    ({ gatewayUrl, mailUrl } = system);
   }, 90_000);
 
   afterAll(async () => {
-    if (dev && dev.exitCode === null && dev.signalCode === null) {
-      dev.kill('SIGTERM');
-      await exited;
-    }
-    const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
-    try {
-      await admin`drop database if exists ${admin(databaseName)} with (force)`;
-    } finally {
-      await admin.end({ timeout: 5 });
-    }
-    await deleteKeysWithPrefix(redisUrl, bullPrefix);
+    await system?.dispose();
   }, 30_000);
 
   it('prints the gateway, the docs, the mail catcher and ready ADMIN and CREATOR tokens', () => {
-    expect(output).toContain(`Gateway    ${gatewayUrl}`);
-    expect(output).toContain(`API docs   ${gatewayUrl}/api/docs`);
-    expect(output).toContain(`Mail       ${mailUrl}`);
-    expect(output).toMatch(/ADMIN \(demo-admin\)\n\s+eyJ/);
-    expect(output).toMatch(/CREATOR \(demo-creator\)\n\s+eyJ/);
-    expect(output).toContain(
+    expect(system.output()).toContain(`Gateway    ${gatewayUrl}`);
+    expect(system.output()).toContain(`API docs   ${gatewayUrl}/api/docs`);
+    expect(system.output()).toContain(`Mail       ${mailUrl}`);
+    expect(system.output()).toMatch(/ADMIN \(demo-admin\)\n\s+eyJ/);
+    expect(system.output()).toMatch(/CREATOR \(demo-creator\)\n\s+eyJ/);
+    expect(system.output()).toContain(
       `curl -H "Authorization: Bearer $TOKEN" ${gatewayUrl}/api/notifications`,
     );
   });
 
   it('answers ready on every app', async () => {
-    for (const app of apps) {
+    for (const app of system.apps) {
       const response = await fetch(
-        `http://127.0.0.1:${appPort(app, { portOffset: offset })}/readyz`,
+        `http://127.0.0.1:${appPort(app, { portOffset: system.offset })}/readyz`,
       );
       expect(response.status, app.name).toBe(200);
     }
@@ -133,9 +56,9 @@ describe('the whole system started by pnpm dev', () => {
   it.each(['notifications', 'admin-jobs', 'webhooks'])(
     'serves the %s service’s own OpenAPI document through the gateway, as the service serves it',
     async (service) => {
-      const app = apps.find((candidate) => candidate.name === `${service}-svc`)!;
+      const app = system.apps.find((candidate) => candidate.name === `${service}-svc`)!;
       const direct = await fetch(
-        `http://127.0.0.1:${appPort(app, { portOffset: offset })}/openapi.json`,
+        `http://127.0.0.1:${appPort(app, { portOffset: system.offset })}/openapi.json`,
       );
       const response = await fetch(`${gatewayUrl}/api/openapi/${service}.json`);
       expect(response.status).toBe(200);
@@ -168,16 +91,10 @@ describe('the whole system started by pnpm dev', () => {
   });
 
   it('stops every app and itself cleanly on SIGTERM', async () => {
-    dev.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).toContain(`received SIGTERM; stopping ${apps.length} app(s)`);
-    expect(output).toMatch(/\| stopped\n/);
-    expect(output).not.toContain('did not stop within');
-    for (const app of apps) {
-      expect(await isListening('127.0.0.1', appPort(app, { portOffset: offset })), app.name).toBe(
-        false,
-      );
-    }
-    expect(await isListening('127.0.0.1', Number(new URL(mailUrl).port))).toBe(false);
+    expect(await system.stop('SIGTERM')).toBe(0);
+    expect(system.output()).toContain(`received SIGTERM; stopping ${system.apps.length} app(s)`);
+    expect(system.output()).toMatch(/\| stopped\n/);
+    expect(system.output()).not.toContain('did not stop within');
+    expect(await stillListening(system)).toEqual([]);
   }, 30_000);
 });

@@ -7,6 +7,8 @@ export interface CaughtMessage {
   /** Addresses of the `To` header; the SMTP envelope's recipients when the header has none. */
   to: string[];
   subject: string;
+  /** The `Message-ID` header (`<…@…>`), or `null` when the message has none. */
+  messageId: string | null;
   /** The `Date` header, or the time of receipt when it has none (ISO 8601). */
   date: string;
   text: string;

@@ -58,6 +58,7 @@ export async function startSmtpReceiver(
             from: mail.from?.text ?? (mailFrom ? mailFrom.address : ''),
             to: headerTo.length > 0 ? headerTo : envelopeTo,
             subject: mail.subject ?? '',
+            messageId: mail.messageId ?? null,
             date: mail.date?.toISOString() ?? receivedAt,
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : null,

@@ -49,3 +49,22 @@ export function runToEnd(
 
 /** The last non-empty line of a command's output: where `pnpm token` prints the token. */
 export const lastLine = (text: string): string => text.trim().split('\n').at(-1) ?? '';
+
+/**
+ * A development token from the real `pnpm run token`, as a developer gets one:
+ * `pnpm -s run token --sub <sub> --role <role> | tail -n 1`.
+ */
+export async function devToken(
+  sub: string,
+  role: 'ADMIN' | 'CREATOR' | 'BRAND' | 'VIEWER',
+  extraArgs: readonly string[] = [],
+): Promise<string> {
+  const args = ['--sub', sub, '--role', role, ...extraArgs];
+  const result = await runToEnd(tokenEntry, args);
+  if (result.code !== 0) {
+    throw new Error(
+      `pnpm run token ${args.join(' ')} exited with ${result.code}:\n${result.stderr}`,
+    );
+  }
+  return lastLine(result.stdout);
+}
