@@ -1,7 +1,7 @@
 import { users } from '@conveyor/db/schema';
 import { createSigner } from 'fast-jwt';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEVELOPMENT_JWT_SECRET } from '../src/auth-config.js';
 import { bearer, createTestDeps, testToken, type TestDeps } from '../src/testing.js';
 import { buildFixtureApp, loadFixtureConfig, type FixtureConfig } from './fixture.js';
@@ -80,6 +80,33 @@ describe('token verification', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json().data.sub).toBe('u-cookie');
+  });
+
+  it('refuses a token it has already accepted once the token has expired', async () => {
+    const token = createSigner({ key: DEVELOPMENT_JWT_SECRET, expiresIn: 60_000 })({
+      sub: 'u-expiring',
+      role: 'VIEWER',
+    });
+    const first = await app.inject({ url: '/api/me', headers: bearer(token) });
+    expect(first.statusCode).toBe(200);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 61_000);
+      const later = await app.inject({ url: '/api/me', headers: bearer(token) });
+      expect(later.statusCode).toBe(401);
+      expect(later.json()).toEqual({ success: false, error: 'Unauthorized' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses a bearer token with a tampered payload even after the genuine token was accepted', async () => {
+    const token = testToken('u-genuine', 'VIEWER');
+    expect((await app.inject({ url: '/api/me', headers: bearer(token) })).statusCode).toBe(200);
+    const [header, , signature] = token.split('.');
+    const forged = `${header}.${base64url({ sub: 'u-genuine', role: 'ADMIN', exp: inAnHour() })}.${signature}`;
+    const response = await app.inject({ url: '/api/me', headers: bearer(forged) });
+    expect(response.statusCode).toBe(401);
   });
 });
 
