@@ -1,9 +1,25 @@
 import { fileURLToPath } from 'node:url';
+import { defaultTestServerUrl } from '@conveyor/db/testing';
 import { parseConfig, portVar } from '@conveyor/runtime/config';
 import { z } from 'zod';
 
 /** `bench/results/`, found from this file so `pnpm bench` works from any directory. */
 export const defaultResultsDir = fileURLToPath(new URL('../results', import.meta.url));
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** A server URL on this machine: benchmarks put heavy load on it, so never a remote one. */
+const localUrl = (protocols: readonly string[], defaultValue: string) =>
+  z
+    .string()
+    .default(defaultValue)
+    .refine(
+      (value) =>
+        URL.canParse(value) &&
+        protocols.includes(new URL(value).protocol) &&
+        loopbackHosts.has(new URL(value).hostname),
+      { error: `must be a ${protocols.join(' or ')} URL on 127.0.0.1` },
+    );
 
 /** What `pnpm bench` reads from the environment. */
 export const BenchConfigSchema = z.object({
@@ -14,6 +30,27 @@ export const BenchConfigSchema = z.object({
    * @defaultValue 1
    */
   BENCH_DURATION_SCALE: z.coerce.number().positive().max(10).default(1),
+  /**
+   * Redis of the benchmarks' processes; each benchmark uses a BullMQ prefix of its own there
+   * and deletes its keys afterwards. @defaultValue `redis://127.0.0.1:6379`
+   */
+  BENCH_REDIS_URL: localUrl(['redis:'], 'redis://127.0.0.1:6379'),
+  /**
+   * PostgreSQL server (any database on it) where each benchmark creates a database of its own
+   * from the migrated template and drops it afterwards.
+   * @defaultValue `postgres://postgres@127.0.0.1:5432/postgres`
+   */
+  BENCH_POSTGRES_URL: localUrl(['postgres:', 'postgresql:'], defaultTestServerUrl),
+  /**
+   * The delivery benchmark's DELIVERY_CONCURRENCY, also the concurrency of its raw BullMQ
+   * baseline. Unset: the delivery-worker's own default.
+   */
+  BENCH_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
+  /**
+   * The delivery benchmark's SMTP_POOL_SIZE, also the pool of its raw SMTP baseline. Unset: the
+   * delivery-worker's own default.
+   */
+  BENCH_SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
 });
 
 export type BenchConfig = z.output<typeof BenchConfigSchema>;
@@ -30,6 +67,27 @@ export const FixtureConfigSchema = z.object({
 
 export function loadFixtureConfig(env: Record<string, string | undefined>) {
   return parseConfig(FixtureConfigSchema, env);
+}
+
+/** The SMTP sink fixture: an SMTP port that accepts everything, an HTTP port that counts it. */
+export const SmtpSinkConfigSchema = FixtureConfigSchema.extend({
+  SMTP_PORT: portVar(0),
+});
+
+export function loadSmtpSinkConfig(env: Record<string, string | undefined>) {
+  return parseConfig(SmtpSinkConfigSchema, env);
+}
+
+/** The no-op BullMQ worker fixture: the raw-queue baseline of the delivery benchmark. */
+export const NoopWorkerConfigSchema = FixtureConfigSchema.extend({
+  REDIS_URL: localUrl(['redis:'], 'redis://127.0.0.1:6379'),
+  BULL_PREFIX: z.string().min(1),
+  QUEUE: z.string().min(1),
+  CONCURRENCY: z.coerce.number().int().min(1).max(1_000),
+});
+
+export function loadNoopWorkerConfig(env: Record<string, string | undefined>) {
+  return parseConfig(NoopWorkerConfigSchema, env);
 }
 
 /** The environment this process was started with; children inherit it. */

@@ -1,6 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { freePort } from '@conveyor/test-harness/ports';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { climbsOut } from '../src/routes/proxy/index.js';
 import { buildGateway, type TestGateway } from './helpers/gateway.js';
 import { bearer, tokenFor } from './helpers/tokens.js';
 import { startFakeServices } from './helpers/upstream.js';
@@ -227,5 +229,110 @@ describe('CORS', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['access-control-allow-origin']).toBe(allowedOrigin);
     expect(response.headers['access-control-expose-headers']).toContain('X-RateLimit-Reset');
+  });
+});
+
+describe('pass-through details', () => {
+  test('hop-by-hop request headers, and those the Connection header names, stay at the gateway', async () => {
+    const response = await gateway.app.inject({
+      method: 'GET',
+      url: '/api/jobs',
+      headers: {
+        ...bearer(tokenFor()),
+        connection: 'keep-alive, x-hop-secret',
+        'x-hop-secret': 'for the gateway only',
+        'keep-alive': 'timeout=5',
+        'x-end-to-end': 'for the service',
+      },
+    });
+    expect(response.statusCode).toBe(200);
+    const seen = response.json().headers as Record<string, string>;
+    expect(seen['x-end-to-end']).toBe('for the service');
+    expect(seen['x-hop-secret']).toBeUndefined();
+    expect(seen['keep-alive']).toBeUndefined();
+    expect(seen.host).toBe(new URL(services.webhooks.url).host);
+  });
+
+  test('a path that climbs out of its prefix is refused with 404 and never forwarded', async () => {
+    // Over a socket: inject, like a browser, resolves `..` and `%2e%2e` before sending.
+    if (!gateway.app.server.listening) await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = gateway.app.server.address() as AddressInfo;
+    const before = services.notifications.seen.length;
+    for (const path of [
+      '/api/notifications/../admin/jobs',
+      '/api/notifications/%2e%2e/admin/jobs',
+      '/api/notifications/..%5cadmin',
+    ]) {
+      const { status, body } = await new Promise<{ status: number; body: string }>(
+        (resolve, reject) => {
+          const outgoing = httpRequest({
+            host: '127.0.0.1',
+            port,
+            path,
+            headers: bearer(tokenFor()),
+          });
+          outgoing.on('response', (incoming) => {
+            let text = '';
+            incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body: text }));
+          });
+          outgoing.on('error', reject);
+          outgoing.end();
+        },
+      );
+      expect(status, path).toBe(404);
+      expect(JSON.parse(body)).toEqual({ success: false, error: 'Route not found' });
+    }
+    expect(services.notifications.seen.length).toBe(before);
+    expect(climbsOut('/api/notifications/n-1/read?next=../x')).toBe(false);
+    expect(climbsOut('/api/notifications/v1.2%20beta')).toBe(false);
+  });
+
+  test('a streamed answer of many chunks arrives whole, its hop-by-hop headers removed', async () => {
+    const port = await freePort();
+    const chunks = Array.from({ length: 50 }, (_, index) => `chunk ${index};`);
+    const streaming = createServer((_request, response) => {
+      response.writeHead(200, {
+        'content-type': 'text/plain',
+        connection: 'keep-alive, x-upstream-hop',
+        'x-upstream-hop': 'not for the client',
+        'x-upstream-end-to-end': 'for the client',
+      });
+      let index = 0;
+      const next = () => {
+        if (index === chunks.length) return response.end();
+        response.write(chunks[index++]);
+        setImmediate(next);
+      };
+      next();
+    });
+    await new Promise<void>((resolve) => streaming.listen(port, '127.0.0.1', resolve));
+    const streamed = await buildGateway({
+      env: { ...services.env, WEBHOOKS_URL: `http://127.0.0.1:${port}` },
+    });
+    try {
+      const response = await streamed.app.inject({
+        method: 'GET',
+        url: '/api/jobs/export',
+        headers: bearer(tokenFor()),
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toBe(chunks.join(''));
+      expect(response.headers['x-upstream-end-to-end']).toBe('for the client');
+      expect(response.headers['x-upstream-hop']).toBeUndefined();
+      expect(response.headers['x-ratelimit-limit']).toBe('300');
+      expect(response.headers['x-request-id']).toMatch(/^[\w-]{8,}$/);
+    } finally {
+      await streamed.close();
+      await new Promise((resolve) => streaming.close(resolve));
+    }
+  });
+});
+
+describe('CORS without a browser', () => {
+  test('an OPTIONS without Origin is answered 204 by the gateway, without a token', async () => {
+    const response = await gateway.app.inject({ method: 'OPTIONS', url: '/api/jobs' });
+    expect(response.statusCode).toBe(204);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

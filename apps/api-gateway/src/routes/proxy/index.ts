@@ -1,13 +1,13 @@
 import { Counter, type Registry } from '@conveyor/runtime/metrics';
-import { REQUEST_ID_HEADER } from '@conveyor/service-kit/app';
-import { errorBody, errorText } from '@conveyor/service-kit/errors';
-import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
+import { errorBody, errorText, HttpError } from '@conveyor/service-kit/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { PolicyResolver } from '../../rate-limits.js';
 import type { Upstream } from '../../upstreams.js';
 import { passBodyThrough } from './body-limit.js';
+import { createForwarder } from './forward.js';
 import { createRouteGuard } from './guard.js';
 import { upstreamErrorHandler } from './upstream-errors.js';
+import { setupWebSocketProxy } from './websocket.js';
 
 export interface ProxyRoutesOptions {
   upstreams: readonly Upstream[];
@@ -23,27 +23,23 @@ export interface ProxyRoutesOptions {
 
 const methods: HTTPMethods[] = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
-type ReplyOptions = NonNullable<FastifyHttpProxyOptions['replyOptions']>;
-
 /**
- * The caller's request id travels on, so one id follows the request into the service and its
- * jobs. The headers are already reply-from's copy of the request's, so they are written in place.
+ * Whether a path climbs out of its prefix with a `..` segment, literal or percent-encoded, or
+ * with backslashes. Such a path is no route of the gateway's; it answers 404 rather than being
+ * forwarded for the service to interpret. Most paths contain none of `.`, `%` or `\`, and are
+ * accepted on that one scan.
  */
-const forwardRequestId: NonNullable<ReplyOptions['rewriteRequestHeaders']> = (request, headers) => {
-  headers[REQUEST_ID_HEADER] = request.id;
-  return headers;
-};
-
-/** A socket's handshake to the service carries the caller's credentials and request id. */
-function socketHandshakeHeaders(
-  headers: Record<string, string>,
-  request: FastifyRequest,
-): Record<string, string> {
-  const forwarded: Record<string, string> = { ...headers, [REQUEST_ID_HEADER]: request.id };
-  if (request.headers.authorization !== undefined)
-    forwarded.authorization = request.headers.authorization;
-  if (request.headers.cookie !== undefined) forwarded.cookie = request.headers.cookie;
-  return forwarded;
+export function climbsOut(url: string): boolean {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  if (!/[.%\\]/.test(path)) return false;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return decoded.replaceAll('\\', '/').split('/').includes('..');
 }
 
 /**
@@ -59,7 +55,7 @@ export default async function proxyRoutes(
   app.addContentTypeParser('application/json', parser);
   app.addContentTypeParser('*', parser);
 
-  // Added before any route below, so every one of them (the proxies' included) gets its guard.
+  // Added before any route below, so every one of them gets its guard.
   const guardFor = createRouteGuard(app, options);
   app.addHook('onRoute', (route) => {
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
@@ -72,34 +68,27 @@ export default async function proxyRoutes(
     labelNames: ['upstream', 'reason'] as const,
     registers: [options.metrics],
   });
+  const sockets = setupWebSocketProxy(app, {
+    maxPayload: options.bodyLimit,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+  });
 
   for (const upstream of options.upstreams) {
-    const onError = upstreamErrorHandler(upstream.name, failures);
+    const forward = createForwarder({
+      dispatcher: app.upstreamAgent,
+      origin: upstream.url,
+      onFailure: upstreamErrorHandler(upstream.name, failures),
+    });
+    const handler = (request: FastifyRequest, reply: FastifyReply): void => {
+      if (climbsOut(request.raw.url!)) throw new HttpError(404, errorText.routeNotFound);
+      if (sockets.isUpgrade(request)) sockets.accept(request, reply, upstream.url);
+      else forward(request, reply);
+    };
     for (const { prefix, routes } of upstream.prefixes) {
-      await app.register(httpProxy, {
-        upstream: upstream.url,
-        prefix,
-        rewritePrefix: prefix,
-        routes: [...routes],
-        httpMethods: methods,
-        // The body stays a stream (see body-limit.ts); the parsers above replace the plugin's.
-        proxyPayloads: false,
-        undici: app.upstreamAgent,
-        disableRequestLogging: true,
-        replyOptions: {
-          rewriteRequestHeaders: forwardRequestId,
-          onError,
-          retryDelay: () => null,
-        },
-        websocket: true,
-        wsServerOptions: { maxPayload: options.bodyLimit },
-        wsClientOptions: {
-          maxPayload: options.bodyLimit,
-          handshakeTimeout: options.handshakeTimeoutMs,
-          // The plugin's default forwards the cookie only.
-          rewriteRequestHeaders: socketHandshakeHeaders,
-        } as Record<string, unknown>,
-      });
+      for (const route of routes) {
+        // Paths go on unchanged: each service serves the full /api/... path itself.
+        app.route({ method: methods, url: route === '/' ? prefix : prefix + route, handler });
+      }
     }
   }
 

@@ -1,8 +1,6 @@
 import type { Counter } from '@conveyor/runtime/metrics';
 import { errorBody, errorText, HttpError } from '@conveyor/service-kit/errors';
-import type { FastifyHttpProxyOptions } from '@fastify/http-proxy';
-
-type OnError = NonNullable<NonNullable<FastifyHttpProxyOptions['replyOptions']>['onError']>;
+import type { ForwardFailure } from './forward.js';
 
 function clientErrorIn(error: unknown): HttpError | undefined {
   for (let current = error; current instanceof Error; current = current.cause) {
@@ -11,16 +9,20 @@ function clientErrorIn(error: unknown): HttpError | undefined {
   return undefined;
 }
 
+/** undici's code for a service that accepted the connection but sent no headers in time. */
+const headersTimeout = 'UND_ERR_HEADERS_TIMEOUT';
+
 /**
- * How a failed upstream call answers. reply-from would send a refused connection as a 500 and
- * retry a GET that met a 503 up to ten times (piling load on a struggling service); here every
- * failure is one attempt, a timeout is 504 and anything else 502, in the envelope.
+ * How a failed upstream call answers: every failure is one attempt (undici's `dispatch` never
+ * retries, unlike reply-from, which retried a GET that met a 503 up to ten times), a service
+ * slower than UPSTREAM_TIMEOUT_MS is 504, anything else (refused, reset, connect timeout) 502,
+ * in the envelope.
  */
 export function upstreamErrorHandler(
   upstream: string,
   failures: Counter<'upstream' | 'reason'>,
-): OnError {
-  return (reply, { error }) => {
+): ForwardFailure {
+  return (reply, error) => {
     // A chunked body that outgrew the limit broke the upload on purpose: that is the client's 413.
     const clientError = clientErrorIn(error);
     if (clientError) {
@@ -30,12 +32,10 @@ export function upstreamErrorHandler(
         .send(errorBody(clientError.message));
       return;
     }
-    const code = (error as { code?: string }).code;
-    const timedOut =
-      (error as { statusCode?: number }).statusCode === 504 && code !== 'UND_ERR_CONNECT_TIMEOUT';
+    const timedOut = (error as { code?: string }).code === headersTimeout;
     failures.inc({ upstream, reason: timedOut ? 'timeout' : 'unavailable' });
     reply.log.warn(
-      { upstream, err: error.cause ?? error },
+      { upstream, err: error },
       timedOut ? 'upstream timed out' : 'upstream unavailable',
     );
     if (timedOut) void reply.code(504).send(errorBody(errorText.gatewayTimeout));
