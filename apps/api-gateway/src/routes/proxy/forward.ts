@@ -198,8 +198,9 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     if (this.state === 'done') return;
-    if (this.state === 'waiting') {
-      this.state = 'done';
+    const answering = this.state === 'answering';
+    this.state = 'done';
+    if (!answering) {
       this.onFailure(this.reply, error);
       return;
     }
