@@ -1,4 +1,5 @@
 import type { Registry } from '@conveyor/runtime/metrics';
+import { probe } from '@conveyor/runtime/probes';
 import { errorBody } from '@conveyor/service-kit/errors';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -11,23 +12,6 @@ export interface HealthRoutesOptions {
   metrics: Registry;
   /** Milliseconds each probe may take. @defaultValue 1000 */
   probeTimeoutMs?: number;
-}
-
-type State = 'up' | 'down';
-
-async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<State> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-  });
-  try {
-    await Promise.race([check(), timeout]);
-    return 'up';
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
