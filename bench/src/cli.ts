@@ -52,6 +52,9 @@ async function main(argv: string[]): Promise<number> {
       const { result, files } = await runBenchmark(definition, {
         resultsDir: config.BENCH_RESULTS_DIR,
         durationScale: config.BENCH_DURATION_SCALE,
+        ...(config.BENCH_CPU_PROFILE_DIR === undefined
+          ? {}
+          : { cpuProfileDir: config.BENCH_CPU_PROFILE_DIR }),
         log,
       });
       console.log(`\n${renderMarkdown(result)}`);

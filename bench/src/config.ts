@@ -31,6 +31,11 @@ export const BenchConfigSchema = z.object({
    */
   BENCH_DURATION_SCALE: z.coerce.number().positive().max(10).default(1),
   /**
+   * A directory where every process a benchmark starts writes a V8 CPU profile
+   * (`.cpuprofile`, for Chrome DevTools or speedscope) when it stops. Unset: no profiling.
+   */
+  BENCH_CPU_PROFILE_DIR: z.string().min(1).optional(),
+  /**
    * Redis of the benchmarks' processes; each benchmark uses a BullMQ prefix of its own there
    * and deletes its keys afterwards. @defaultValue `redis://127.0.0.1:6379`
    */

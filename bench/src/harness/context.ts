@@ -47,7 +47,7 @@ export interface ContextState {
 
 export function createContext(
   name: string,
-  options: { durationScale: number; log: (message: string) => void },
+  options: { durationScale: number; cpuProfileDir?: string; log: (message: string) => void },
 ): { ctx: BenchContext; state: ContextState } {
   const state: ContextState = { measurements: [], details: {}, cleanups: [] };
   const ctx: BenchContext = {
@@ -55,7 +55,14 @@ export function createContext(
     seconds: (seconds) => Math.max(1, Math.round(seconds * options.durationScale)),
     log: options.log,
     startService: async (serviceOptions) => {
-      const service = await startService(serviceOptions);
+      // A CPU profile of every process a benchmark starts, written when it stops.
+      const profiling = options.cpuProfileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+        : [];
+      const service = await startService({
+        ...serviceOptions,
+        nodeArgs: [...profiling, ...(serviceOptions.nodeArgs ?? [])],
+      });
       state.cleanups.push(() => service.stop());
       return service;
     },

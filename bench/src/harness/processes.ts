@@ -9,6 +9,8 @@ export interface ServiceOptions {
   readyUrl: string;
   /** @defaultValue 30000 */
   readyTimeoutMs?: number;
+  /** Extra Node.js flags, e.g. `--cpu-prof`. */
+  nodeArgs?: readonly string[];
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -31,11 +33,10 @@ export interface RunningService extends RunningProcess {
  * or never gets ready fails with what it printed.
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const running = startEntryPoint(
-    options.entry,
-    options.env ?? {},
-    options.cwd ? { cwd: options.cwd } : {},
-  );
+  const running = startEntryPoint(options.entry, options.env ?? {}, {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
+  });
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   try {

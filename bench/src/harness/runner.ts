@@ -5,6 +5,8 @@ import { machineInfo, writeResults, type BenchmarkResult } from './results.js';
 export interface RunOptions {
   resultsDir: string;
   durationScale: number;
+  /** Where every started process writes a `.cpuprofile`; unset, nothing is profiled. */
+  cpuProfileDir?: string;
   log: (message: string) => void;
 }
 
@@ -18,6 +20,7 @@ export async function runBenchmark(
 ): Promise<{ result: BenchmarkResult; files: { json: string; markdown: string } }> {
   const { ctx, state } = createContext(definition.name, {
     durationScale: options.durationScale,
+    ...(options.cpuProfileDir === undefined ? {} : { cpuProfileDir: options.cpuProfileDir }),
     log: (message) => options.log(`[${definition.name}] ${message}`),
   });
   const startedAt = new Date();

@@ -15,11 +15,11 @@ export interface RunningProcess {
 export function startEntryPoint(
   entry: string,
   env: Record<string, string>,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; nodeArgs?: readonly string[] } = {},
 ): RunningProcess {
   const child = spawn(
     process.execPath,
-    ['--conditions=@conveyor/source', '--import', 'tsx', entry],
+    [...(options.nodeArgs ?? []), '--conditions=@conveyor/source', '--import', 'tsx', entry],
     {
       cwd: options.cwd,
       env: { ...process.env, ...env },
