@@ -1,3 +1,12 @@
+import {
+  absoluteActionUrl,
+  automaticMessageHeaders,
+  escapeHtml,
+  headerLine,
+  htmlParagraphs,
+  productLinks,
+} from '@conveyor/mail/html';
+import type { OutgoingEmail } from '@conveyor/mail/mailer';
 import type { NotificationPriority, NotificationType } from '@conveyor/notifications/model';
 
 /** What the email of one notification is made of. */
@@ -11,14 +20,8 @@ export interface EmailContent {
   critical: boolean;
 }
 
-export interface RenderedEmail {
-  subject: string;
-  text: string;
-  html: string;
-  /** `<notification-<id>@domain>`: the same on every attempt for one notification. */
-  messageId: string;
-  headers: Record<string, string>;
-}
+/** A notification's email; its Message-ID is `<notification-<id>@domain>` on every attempt. */
+export type RenderedEmail = OutgoingEmail;
 
 export interface EmailLinks {
   /** Public URL of the product, without a trailing slash. */
@@ -41,33 +44,9 @@ export function notificationMessageId(notificationId: string, idDomain: string):
   return `<notification-${notificationId}@${idDomain}>`;
 }
 
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
-
-/**
- * The action link as an absolute http(s) URL: a path is resolved against the product's URL;
- * anything else (`javascript:`, `data:`, garbage) is left out rather than put in an email.
- */
-export function absoluteActionUrl(actionUrl: string | null, appUrl: string): string | null {
-  if (!actionUrl) return null;
-  try {
-    const url = new URL(actionUrl, `${appUrl}/`);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Subject, plain text and HTML of a notification's email, with every user value escaped. */
 export function renderNotificationEmail(content: EmailContent, links: EmailLinks): RenderedEmail {
-  const inboxUrl = `${links.appUrl}/notifications`;
-  const preferencesUrl = `${links.appUrl}/settings/notifications`;
+  const { inboxUrl, preferencesUrl } = productLinks(links.appUrl);
   const actionUrl = absoluteActionUrl(content.actionUrl, links.appUrl);
   const criticalNote = content.critical
     ? 'This is a security notice: it is sent whatever your email preferences.'
@@ -85,10 +64,7 @@ export function renderNotificationEmail(content: EmailContent, links: EmailLinks
     '',
   ].join('\n');
 
-  const paragraphs = content.message
-    .split(/\r?\n\s*\r?\n/)
-    .map((paragraph) => `<p>${escapeHtml(paragraph).replaceAll(/\r?\n/g, '<br>')}</p>`)
-    .join('\n');
+  const paragraphs = htmlParagraphs(content.message);
   const html = [
     '<!doctype html>',
     `<html><head><meta charset="utf-8"><title>${escapeHtml(content.title)}</title></head>`,
@@ -105,14 +81,12 @@ export function renderNotificationEmail(content: EmailContent, links: EmailLinks
   ].join('\n');
 
   return {
-    // A title is one line in the app; in a header a line break would end the header.
-    subject: `${subjectPrefix[content.priority] ?? ''}${content.title.replaceAll(/\s+/g, ' ').trim()}`,
+    subject: `${subjectPrefix[content.priority] ?? ''}${headerLine(content.title)}`,
     text,
     html,
     messageId: notificationMessageId(content.id, links.idDomain),
     headers: {
-      // RFC 3834: an automatic message; auto-responders must not answer it.
-      'Auto-Submitted': 'auto-generated',
+      ...automaticMessageHeaders,
       'X-Conveyor-Notification-Id': content.id,
       'X-Conveyor-Notification-Type': content.type,
     },

@@ -9,7 +9,7 @@ import type { RunningWorker, WorkerDeps } from '@conveyor/worker-kit/main';
 import { bindProcessor, createQueueWorker } from '@conveyor/worker-kit/worker';
 import type { Config } from './config.js';
 import { createDeliveryMetrics } from './delivery-metrics.js';
-import { createMailer } from './mailer.js';
+import { createMailer, mailerOptionsOf } from '@conveyor/mail/mailer';
 import { deliverNotification } from './processors/deliver.js';
 import { sweepOutbox } from './processors/sweep.js';
 
@@ -47,12 +47,7 @@ export async function createDeliveryWorker(deps: DeliveryWorkerDeps): Promise<Ru
     throw error;
   }
 
-  const mailer = createMailer({
-    url: config.SMTP_URL,
-    from: config.SMTP_FROM,
-    poolSize: config.SMTP_POOL_SIZE,
-    timeoutMs: config.SMTP_TIMEOUT_MS,
-  });
+  const mailer = createMailer(mailerOptionsOf(config));
   const db = deps.db.db;
   const queueWorker = createQueueWorker({
     processors: [

@@ -7,7 +7,7 @@ import {
   createUser,
   emailState,
   type NotificationFixture,
-} from './helpers/fixtures.js';
+} from '@conveyor/notifications/testing';
 
 let database: TestDatabase;
 let handle: DbHandle;

@@ -11,8 +11,8 @@ import {
   testPrefix,
 } from '@conveyor/test-harness/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNotification, createUser, emailState } from './helpers/fixtures.js';
-import { createSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
+import { createNotification, createUser, emailState } from '@conveyor/notifications/testing';
+import { createSmtpSink, type SmtpSink } from '@conveyor/test-harness/smtp';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));

@@ -10,8 +10,8 @@ import {
   type TestWorker,
   type TestWorkerOptions,
 } from './helpers/delivery-worker.js';
-import { createNotification, createUser, emailState } from './helpers/fixtures.js';
-import { createSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
+import { createNotification, createUser, emailState } from '@conveyor/notifications/testing';
+import { createSmtpSink, type SmtpSink } from '@conveyor/test-harness/smtp';
 
 let database: TestDatabase;
 let sink: SmtpSink;

@@ -94,6 +94,26 @@ describe('the OpenAPI document', () => {
       'emailEnabled',
       'enabledTypes',
       'inAppEnabled',
+      'timezone',
     ]);
+  });
+
+  it('documents timezone in the answer and the body as beyond spec 001, with the digest hour', () => {
+    const operations = document.paths['/api/notifications/preferences']!;
+    const answer = operations.get!.responses['200']!.content!['application/json']!.schema as {
+      properties: { data: { properties: Record<string, unknown>; required: string[] } };
+    };
+    const body = operations.patch!.requestBody!.content['application/json']!.schema as {
+      properties: Record<string, unknown>;
+      required?: string[];
+    };
+    const timezone = {
+      type: 'string',
+      description: expect.stringMatching(/beyond spec 001.*09:00.*Monday/s),
+    };
+    expect(answer.properties.data.properties.timezone).toMatchObject(timezone);
+    expect(answer.properties.data.required).toContain('timezone');
+    expect(body.properties.timezone).toMatchObject(timezone);
+    expect(body.required ?? []).not.toContain('timezone');
   });
 });

@@ -70,10 +70,45 @@ export const sweepNotificationOutbox = defineJob({
   options: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
 });
 
+/**
+ * The digest's hourly tick: plans every hour since the last planned one (catching up hours
+ * missed while no worker ran), fans each DAILY and WEEKLY run out into chunk jobs, and hands
+ * unfinished chunks back to the queue. Run by a job scheduler, so one tick per hour runs
+ * across every instance.
+ */
+export const tickDigests = defineJob({
+  queue: QueueName.notificationDigest,
+  name: 'digest.tick',
+  payload: JobMetaSchema.extend({}),
+  result: z.object({
+    hoursPlanned: z.number().int().min(0),
+    runsPlanned: z.number().int().min(0),
+    chunksEnqueued: z.number().int().min(0),
+  }),
+  options: { attempts: 3, removeOnComplete: { count: 200 }, removeOnFail: { count: 200 } },
+});
+
+/** Sends the digests of one chunk of a run (`digest_deliveries` rows of that run and chunk). */
+export const sendDigestChunk = defineJob({
+  queue: QueueName.notificationDigest,
+  name: 'digest.chunk',
+  payload: JobMetaSchema.extend({ runId: z.uuid(), chunk: z.number().int().min(0) }),
+  result: z.object({
+    sent: z.number().int().min(0),
+    skipped: z.number().int().min(0),
+    failed: z.number().int().min(0),
+  }),
+  // A relay outage is waited out: 5 s, 10 s … about 10 minutes in all; after that the digests
+  // stay pending and the next hourly tick queues the chunk again.
+  options: { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+});
+
 /** Every job of the platform, by name: the one place producers and workers agree on. */
 export const jobCatalog = {
   [deliverNotification.name]: deliverNotification,
   [sweepNotificationOutbox.name]: sweepNotificationOutbox,
+  [tickDigests.name]: tickDigests,
+  [sendDigestChunk.name]: sendDigestChunk,
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

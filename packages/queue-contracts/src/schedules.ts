@@ -21,21 +21,14 @@ export const schedules = {
     tz: 'UTC',
     description: 'Every 30 s: enqueue delivery for notifications left pending (outbox sweep)',
   },
-  digestDaily: {
-    id: 'digest-daily',
+  digestTick: {
+    id: 'digest-tick',
     queue: QueueName.notificationDigest,
-    jobName: 'digest.run',
-    pattern: '0 9 * * *',
+    jobName: 'digest.tick',
+    pattern: '0 * * * *',
     tz: 'UTC',
-    description: 'DAILY digests at 09:00 UTC (spec 001)',
-  },
-  digestWeekly: {
-    id: 'digest-weekly',
-    queue: QueueName.notificationDigest,
-    jobName: 'digest.run',
-    pattern: '0 9 * * 1',
-    tz: 'UTC',
-    description: 'WEEKLY digests on Monday at 09:00 UTC (spec 001)',
+    description:
+      'Every hour: DAILY digests of the users whose local 09:00 falls in the hour, WEEKLY on their Monday (spec 001: 09:00 UTC for the default zone)',
   },
   analyticsWeeklyRollup: {
     id: 'analytics-weekly-rollup',

@@ -86,7 +86,7 @@ describe('the catalog', () => {
       expect(schedule.tz).toBe('UTC');
       expect([5, 6]).toContain(schedule.pattern.split(' ').length);
     }
-    expect(schedules.digestDaily.pattern).toBe('0 9 * * *');
-    expect(schedules.digestWeekly.pattern).toBe('0 9 * * 1');
+    // One hourly tick serves DAILY (09:00 local) and WEEKLY (Monday 09:00 local) digests.
+    expect(schedules.digestTick.pattern).toBe('0 * * * *');
   });
 });

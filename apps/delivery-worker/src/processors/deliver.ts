@@ -14,9 +14,9 @@ import {
   releaseClaim,
   type DeliveryRow,
 } from '../delivery-store.js';
-import type { Mailer, SentEmail } from '../mailer.js';
+import type { Mailer, SentEmail } from '@conveyor/mail/mailer';
 import { renderNotificationEmail } from '../notification-email.js';
-import { classifySmtpError } from '../smtp-errors.js';
+import { classifySmtpError } from '@conveyor/mail/smtp-errors';
 
 export interface DeliverDeps {
   db: Database;

@@ -11,8 +11,8 @@ import { waitUntil } from '@conveyor/test-harness/ports';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWorker, type TestWorker } from '../helpers/delivery-worker.js';
-import { createNotification, createUser } from '../helpers/fixtures.js';
-import { createSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { createNotification, createUser } from '@conveyor/notifications/testing';
+import { createSmtpSink, type SmtpSink } from '@conveyor/test-harness/smtp';
 
 let database: TestDatabase;
 let sink: SmtpSink;

@@ -3,11 +3,11 @@ import { createTestDatabase, type TestDatabase } from '@conveyor/db/testing';
 import { createLogger } from '@conveyor/runtime/logger';
 import { waitUntil } from '@conveyor/test-harness/ports';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMailer, type Mailer } from '../../src/mailer.js';
+import { createMailer, type Mailer } from '@conveyor/mail/mailer';
 import { deliverNotification, type DeliverDeps } from '../../src/processors/deliver.js';
 import { startTestWorker, type TestWorker } from '../helpers/delivery-worker.js';
-import { createNotification, createUser, emailState } from '../helpers/fixtures.js';
-import { createSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { createNotification, createUser, emailState } from '@conveyor/notifications/testing';
+import { createSmtpSink, type SmtpSink } from '@conveyor/test-harness/smtp';
 
 let database: TestDatabase;
 let sink: SmtpSink;

@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { dueQuery } from '../../src/delivery-store.js';
 import { sweepOutbox, type SweepDeps } from '../../src/processors/sweep.js';
 import { startTestWorker, type TestWorker } from '../helpers/delivery-worker.js';
-import { createNotification, createUser, emailState } from '../helpers/fixtures.js';
-import { createSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { createNotification, createUser, emailState } from '@conveyor/notifications/testing';
+import { createSmtpSink, type SmtpSink } from '@conveyor/test-harness/smtp';
 
 let database: TestDatabase;
 let sink: SmtpSink;

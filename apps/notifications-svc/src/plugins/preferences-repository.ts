@@ -20,6 +20,8 @@ export interface PreferencesPatch {
   enabledTypes?: NotificationType[];
   digestFrequency?: DigestFrequency;
   emailEnabled?: boolean;
+  /** A canonical IANA name (beyond spec 001); the route's schema canonicalizes it. */
+  timezone?: string;
 }
 
 /** The row of a user who never changed anything: the spec 001 defaults, from one source. */
@@ -29,6 +31,7 @@ const defaultsFor = (userId: string) => ({
   digestFrequency: defaultPreferences.digestFrequency,
   emailEnabled: defaultPreferences.emailEnabled,
   inAppEnabled: defaultPreferences.inAppEnabled,
+  timezone: defaultPreferences.timezone,
 });
 
 /** A user's notification preferences: one row, created with the defaults on first read. */

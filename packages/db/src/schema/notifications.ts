@@ -111,26 +111,40 @@ export const digestFrequency = pgEnum('digest_frequency', [
 ]);
 
 /** Spec 001 preferences, one row per user, created on first read with the documented defaults. */
-export const notificationPreferences = pgTable('notification_preferences', {
-  userId: text()
-    .primaryKey()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  enabledTypes: notificationType()
-    .array()
-    .notNull()
-    .default(
-      sql`array['LICENSE','PAYOUT','ROYALTY','PROJECT','SYSTEM','MESSAGE','POST_ASSIGNED','POST_STATUS_CHANGED','BLOG']::notification_type[]`,
-    ),
-  digestFrequency: digestFrequency().notNull().default('IMMEDIATE'),
-  emailEnabled: boolean().notNull().default(true),
-  /** Always true (spec 001): in-app notifications cannot be turned off. */
-  inAppEnabled: boolean().notNull().default(true),
-  lastDigestSentAt: timestamp({ withTimezone: true, mode: 'date' }),
-  updatedAt: timestamp({ withTimezone: true, mode: 'date' })
-    .notNull()
-    .defaultNow()
-    .$onUpdate(() => new Date()),
-});
+export const notificationPreferences = pgTable(
+  'notification_preferences',
+  {
+    userId: text()
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    enabledTypes: notificationType()
+      .array()
+      .notNull()
+      .default(
+        sql`array['LICENSE','PAYOUT','ROYALTY','PROJECT','SYSTEM','MESSAGE','POST_ASSIGNED','POST_STATUS_CHANGED','BLOG']::notification_type[]`,
+      ),
+    digestFrequency: digestFrequency().notNull().default('IMMEDIATE'),
+    emailEnabled: boolean().notNull().default(true),
+    /** Always true (spec 001): in-app notifications cannot be turned off. */
+    inAppEnabled: boolean().notNull().default(true),
+    lastDigestSentAt: timestamp({ withTimezone: true, mode: 'date' }),
+    /**
+     * IANA time zone (beyond the spec): a DAILY or WEEKLY digest goes at 09:00 in this zone, so
+     * the default `UTC` is exactly spec 001's 09:00 UTC.
+     */
+    timezone: text().notNull().default('UTC'),
+    updatedAt: timestamp({ withTimezone: true, mode: 'date' })
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (table) => [
+    /** The digest's selection: a frequency's users with email on, by zone. */
+    index('notification_preferences_digest_idx')
+      .on(table.digestFrequency, table.timezone)
+      .where(sql`${table.emailEnabled}`),
+  ],
+);
 
 export type Notification = typeof notifications.$inferSelect;
 export type NotificationPreferences = typeof notificationPreferences.$inferSelect;

@@ -2,13 +2,20 @@ import {
   allNotificationTypes,
   DigestFrequencySchema,
   NotificationTypeSchema,
+  TimeZoneSchema,
   type NotificationType,
 } from '@conveyor/notifications/model';
 import type { NotificationPreferences } from '@conveyor/db/schema';
 import { z } from 'zod';
 import { successOf } from '../../schemas/envelope.js';
 
-/** Spec 001 `NotificationPreferences`. */
+/** One wording for the answer and the body, so the document cannot describe them apart. */
+const timezoneDescription =
+  'IANA time zone, beyond spec 001: DAILY digests go at 09:00 local time in this zone, ' +
+  'WEEKLY ones at 09:00 on Monday. Sent names are stored canonical (`asia/tokyo` is ' +
+  '`Asia/Tokyo`); `UTC` by default, which is spec 001’s 09:00 UTC.';
+
+/** Spec 001 `NotificationPreferences`, plus `timezone` (beyond the spec). */
 export const PreferencesSchema = z.object({
   userId: z.string(),
   enabledTypes: z.array(NotificationTypeSchema).describe('Types the user gets emails for'),
@@ -16,6 +23,8 @@ export const PreferencesSchema = z.object({
   emailEnabled: z.boolean().describe('Global email toggle'),
   inAppEnabled: z.literal(true).describe('Always true'),
   lastDigestSentAt: z.iso.datetime().optional().describe('ISO 8601; absent before the first'),
+  // Plain string: rows are canonical already, and an answer schema cannot transform.
+  timezone: z.string().describe(timezoneDescription),
 });
 
 export const PreferencesResponseSchema = successOf(PreferencesSchema);
@@ -38,6 +47,7 @@ export const UpdatePreferencesSchema = z
       .refine((enabled) => enabled, { error: 'In-app notifications cannot be turned off' })
       .optional()
       .describe('Accepted only as true, which changes nothing'),
+    timezone: TimeZoneSchema.optional().describe(timezoneDescription),
   })
   .strict();
 
@@ -50,6 +60,7 @@ export function toApiPreferences(row: NotificationPreferences) {
     emailEnabled: row.emailEnabled,
     // Spec 001: "Always true"; in-app notifications cannot be turned off.
     inAppEnabled: true as const,
+    timezone: row.timezone,
     ...(row.lastDigestSentAt ? { lastDigestSentAt: row.lastDigestSentAt.toISOString() } : {}),
   };
 }

@@ -31,6 +31,7 @@ const defaultsOf = (userId: string) => ({
   digestFrequency: 'IMMEDIATE',
   emailEnabled: true,
   inAppEnabled: true,
+  timezone: 'UTC',
 });
 const rowsOf = async (userId: string) =>
   (
@@ -128,6 +129,7 @@ describe('PATCH /api/notifications/preferences', () => {
         digestFrequency: 'NEVER',
         emailEnabled: false,
         inAppEnabled: true,
+        timezone: 'UTC',
       },
     });
     expect(await rowsOf('all-at-once')).toBe(1);
@@ -201,5 +203,87 @@ describe('PATCH /api/notifications/preferences', () => {
     expect((await as(t.app, 'neighbour').get(url)).json().data).toStrictEqual(
       defaultsOf('neighbour'),
     );
+  });
+});
+
+describe('the timezone preference (beyond spec 001)', () => {
+  it('is UTC on first read, in the answer and in the row', async () => {
+    expect((await as(t.app, 'tz-first').get(url)).json().data.timezone).toBe('UTC');
+    const [row] = await t.deps.db.db
+      .select({ timezone: notificationPreferences.timezone })
+      .from(notificationPreferences)
+      .where(eq(notificationPreferences.userId, 'tz-first'));
+    expect(row).toStrictEqual({ timezone: 'UTC' });
+  });
+
+  it('stores a zone and answers it, then and on the next read', async () => {
+    const user = as(t.app, 'tz-tokyo');
+    const response = await user.patch(url, { timezone: 'Asia/Tokyo' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toStrictEqual({
+      success: true,
+      data: { ...defaultsOf('tz-tokyo'), timezone: 'Asia/Tokyo' },
+    });
+    expect((await user.get(url)).json()).toStrictEqual(response.json());
+  });
+
+  it.each([
+    ['asia/tokyo', 'Asia/Tokyo'],
+    ['EUROPE/PARIS', 'Europe/Paris'],
+    // A link keeps its own name: PostgreSQL knows it, and the user recognises it.
+    ['Asia/Kolkata', 'Asia/Kolkata'],
+    ['utc', 'UTC'],
+  ])('stores %s as %s', async (sent, stored) => {
+    const user = as(t.app, `tz-alias-${sent}`);
+    expect((await user.patch(url, { timezone: sent })).json().data.timezone).toBe(stored);
+    expect((await user.get(url)).json().data.timezone).toBe(stored);
+  });
+
+  it.each([
+    ['an unknown zone', 'Mars/Olympus_Mons'],
+    ['an offset', '+09:00'],
+    ['an empty string', ''],
+    ['a number', 9],
+    ['null', null],
+  ])('answers 400 Invalid request body for %s, and changes nothing', async (_label, timezone) => {
+    const user = as(t.app, 'tz-strict');
+    await user.patch(url, { timezone: 'Europe/Berlin' });
+    const before = (await user.get(url)).json();
+    const response = await user.patch(url, { digestFrequency: 'DAILY', timezone });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toStrictEqual({
+      success: false,
+      error: 'Invalid request body',
+      details: [
+        {
+          path: 'timezone',
+          message:
+            typeof timezone === 'string'
+              ? 'must be an IANA time zone, e.g. Europe/Paris'
+              : expect.stringContaining('expected string'),
+        },
+      ],
+    });
+    expect((await user.get(url)).json()).toStrictEqual(before);
+  });
+
+  it('keeps the zone when other fields change, and them when it changes', async () => {
+    const user = as(t.app, 'tz-partial');
+    await user.patch(url, { timezone: 'America/Sao_Paulo' });
+    const others = await user.patch(url, {
+      digestFrequency: 'WEEKLY',
+      emailEnabled: false,
+      enabledTypes: ['BLOG'],
+    });
+    const changed = {
+      ...defaultsOf('tz-partial'),
+      digestFrequency: 'WEEKLY',
+      emailEnabled: false,
+      enabledTypes: ['BLOG'],
+    };
+    expect(others.json().data).toStrictEqual({ ...changed, timezone: 'America/Sao_Paulo' });
+    const zone = await user.patch(url, { timezone: 'Europe/Paris' });
+    expect(zone.json().data).toStrictEqual({ ...changed, timezone: 'Europe/Paris' });
+    expect((await user.get(url)).json().data).toStrictEqual(zone.json().data);
   });
 });

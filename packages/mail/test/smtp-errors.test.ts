@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySmtpError } from './smtp-errors.js';
+import { classifySmtpError } from '../src/smtp-errors.js';
 
 const smtpError = (fields: { message?: string } & Record<string, unknown>) =>
   Object.assign(new Error(fields.message ?? 'failed'), fields);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { freePort, waitUntil } from '@conveyor/test-harness/ports';
+import { freePort, waitUntil } from './ports.js';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 

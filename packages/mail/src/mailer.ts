@@ -1,5 +1,14 @@
 import { createTransport } from 'nodemailer';
-import type { RenderedEmail } from './notification-email.js';
+
+/** A message ready to send: what a worker renders, what the mailer takes. */
+export interface OutgoingEmail {
+  subject: string;
+  text: string;
+  html: string;
+  /** A Message-ID derived from what the email is about, the same on every attempt. */
+  messageId: string;
+  headers: Record<string, string>;
+}
 
 export interface MailerOptions {
   /** `smtp://` or `smtps://` URL of the relay, credentials included. */
@@ -21,10 +30,23 @@ export interface SentEmail {
 
 export interface Mailer {
   /** Resolves once the relay accepted the message (its 250 to the data), rejects otherwise. */
-  send: (to: string, email: RenderedEmail) => Promise<SentEmail>;
+  send: (to: string, email: OutgoingEmail) => Promise<SentEmail>;
   /** Closes the pooled connections; call after the last send has settled. */
   close: () => void;
 }
+
+/** The mailer's settings from a worker config with `mailConfigShape`. */
+export const mailerOptionsOf = (config: {
+  SMTP_URL: string;
+  SMTP_FROM: string;
+  SMTP_POOL_SIZE: number;
+  SMTP_TIMEOUT_MS: number;
+}): MailerOptions => ({
+  url: config.SMTP_URL,
+  from: config.SMTP_FROM,
+  poolSize: config.SMTP_POOL_SIZE,
+  timeoutMs: config.SMTP_TIMEOUT_MS,
+});
 
 /** A pooled SMTP transport: connections are reused across deliveries instead of one per email. */
 export function createMailer(options: MailerOptions): Mailer {

@@ -1,3 +1,4 @@
+/** Rows for tests of the apps that read notifications: users, preferences, notifications. */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@conveyor/db/client';
 import { notificationPreferences, notifications, users } from '@conveyor/db/schema';
@@ -13,6 +14,8 @@ export interface UserFixture {
     emailEnabled: boolean;
     digestFrequency: DigestFrequency;
     enabledTypes: NotificationType[];
+    /** IANA zone of the user's digests. @defaultValue `UTC` */
+    timezone?: string;
   };
 }
 

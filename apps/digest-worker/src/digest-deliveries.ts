@@ -1,0 +1,237 @@
+import type { Database } from '@conveyor/db/client';
+import {
+  digestDeliveries,
+  digestRuns,
+  notificationPreferences,
+  notifications,
+  users,
+} from '@conveyor/db/schema';
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { DigestItem } from './digest-email.js';
+
+/**
+ * The SQL of sending digests. Every state change of a delivery row is one conditional UPDATE,
+ * so two workers on the same chunk (a re-dispatched chunk beside a retried one) can never both
+ * own a digest.
+ */
+
+/** A delivery row of a chunk with what deciding and sending its digest needs. */
+export type ChunkRow = Awaited<ReturnType<typeof loadChunk>>[number];
+
+/** The chunk's rows still open (`pending`, or `sending` under someone's claim). */
+export async function loadChunk(db: Database, runId: string, chunk: number) {
+  return db
+    .select({
+      id: digestDeliveries.id,
+      userId: digestDeliveries.userId,
+      frequency: digestDeliveries.frequency,
+      windowStart: digestDeliveries.windowStart,
+      windowEnd: digestDeliveries.windowEnd,
+      status: digestDeliveries.status,
+      attempts: digestDeliveries.attempts,
+      claimedAt: digestDeliveries.claimedAt,
+      email: users.email,
+      preferences: {
+        digestFrequency: notificationPreferences.digestFrequency,
+        emailEnabled: notificationPreferences.emailEnabled,
+        timezone: notificationPreferences.timezone,
+      },
+    })
+    .from(digestDeliveries)
+    .innerJoin(users, eq(users.id, digestDeliveries.userId))
+    .leftJoin(notificationPreferences, eq(notificationPreferences.userId, digestDeliveries.userId))
+    .where(
+      and(
+        eq(digestDeliveries.runId, runId),
+        eq(digestDeliveries.chunk, chunk),
+        inArray(digestDeliveries.status, ['pending', 'sending']),
+      ),
+    )
+    .orderBy(digestDeliveries.userId);
+}
+
+/**
+ * What each delivery's digest lists, read now rather than at planning: a notification read or
+ * deleted since, or a type turned off since, is left out. One query for the whole chunk.
+ */
+export async function loadItems(
+  db: Database,
+  deliveryIds: readonly string[],
+): Promise<Map<string, DigestItem[]>> {
+  const byDelivery = new Map<string, DigestItem[]>();
+  if (deliveryIds.length === 0) return byDelivery;
+  const rows = await db
+    .select({
+      deliveryId: digestDeliveries.id,
+      id: notifications.id,
+      type: notifications.type,
+      title: notifications.title,
+      message: notifications.message,
+      actionUrl: notifications.actionUrl,
+      priority: notifications.priority,
+      createdAt: notifications.createdAt,
+    })
+    .from(digestDeliveries)
+    .innerJoin(notificationPreferences, eq(notificationPreferences.userId, digestDeliveries.userId))
+    .innerJoin(
+      notifications,
+      and(
+        eq(notifications.userId, digestDeliveries.userId),
+        sql`${notifications.read} = false`,
+        sql`${notifications.createdAt} >= ${digestDeliveries.windowStart}`,
+        sql`${notifications.createdAt} < ${digestDeliveries.windowEnd}`,
+        sql`${notifications.type} = any (${notificationPreferences.enabledTypes})`,
+      ),
+    )
+    .where(inArray(digestDeliveries.id, [...deliveryIds]));
+  for (const { deliveryId, ...item } of rows) {
+    const items = byDelivery.get(deliveryId);
+    if (items) items.push(item);
+    else byDelivery.set(deliveryId, [item]);
+  }
+  return byDelivery;
+}
+
+/**
+ * Claims a pending digest for this worker; returns the claim's number (the new `attempts`), or
+ * null when someone else has it or it is settled. Unlike a notification email, a `sending` row
+ * is never retaken: see `failInterrupted`.
+ */
+export async function claimDigest(db: Database, deliveryId: string): Promise<number | null> {
+  const [row] = await db
+    .update(digestDeliveries)
+    .set({
+      status: 'sending',
+      claimedAt: sql`now()`,
+      attempts: sql`${digestDeliveries.attempts} + 1`,
+    })
+    .where(and(eq(digestDeliveries.id, deliveryId), eq(digestDeliveries.status, 'pending')))
+    .returning({ attempts: digestDeliveries.attempts });
+  return row?.attempts ?? null;
+}
+
+/**
+ * Records that the relay accepted the digest, and the user's `lastDigestSentAt`, in one
+ * statement. `sent` wins over whatever happened meanwhile: the email is out.
+ */
+export async function markDigestSent(
+  db: Database,
+  deliveryId: string,
+  notificationCount: number,
+): Promise<void> {
+  await db.execute(sql`
+    with sent as (
+      update ${digestDeliveries}
+      set status = 'sent', sent_at = now(), claimed_at = null, reason = null,
+          notification_count = ${notificationCount}
+      where id = ${deliveryId} and status <> 'sent'
+      returning user_id, sent_at
+    )
+    update ${notificationPreferences} p
+    set last_digest_sent_at = sent.sent_at
+    from sent
+    where p.user_id = sent.user_id`);
+}
+
+/** Settles a pending digest without sending it (`skipped`, with the reason). */
+export async function skipDigest(
+  db: Database,
+  deliveryId: string,
+  reason: string,
+): Promise<boolean> {
+  const rows = await db
+    .update(digestDeliveries)
+    .set({ status: 'skipped', reason })
+    .where(and(eq(digestDeliveries.id, deliveryId), eq(digestDeliveries.status, 'pending')))
+    .returning({ id: digestDeliveries.id });
+  return rows.length === 1;
+}
+
+/**
+ * Gives up this worker's claim: back to `pending` (the relay did not take it; a retry may
+ * send) or `failed` for good (the relay refused it). A claim someone else holds is untouched.
+ */
+export async function releaseDigest(
+  db: Database,
+  deliveryId: string,
+  claim: number,
+  outcome: { status: 'pending' | 'failed'; reason: string },
+): Promise<void> {
+  await db
+    .update(digestDeliveries)
+    .set({ status: outcome.status, reason: outcome.reason, claimedAt: null })
+    .where(
+      and(
+        eq(digestDeliveries.id, deliveryId),
+        eq(digestDeliveries.status, 'sending'),
+        eq(digestDeliveries.attempts, claim),
+      ),
+    );
+}
+
+/**
+ * `sending` rows whose claim is older than the lease belong to a worker that stopped during
+ * the SMTP transaction. Whether the relay took the message is unknown, and sending it again
+ * could make two digests for one window, so they are marked `failed` (reason `interrupted`)
+ * and never sent again: at most one digest per window. Returns how many.
+ */
+export async function failInterrupted(
+  db: Database,
+  leaseSeconds: number,
+  runId?: string,
+): Promise<number> {
+  const rows = await db
+    .update(digestDeliveries)
+    .set({
+      status: 'failed',
+      reason: 'interrupted: the worker stopped while sending; not resent (at most one digest)',
+      claimedAt: null,
+    })
+    .where(
+      and(
+        eq(digestDeliveries.status, 'sending'),
+        lte(digestDeliveries.claimedAt, sql`now() - make_interval(secs => ${leaseSeconds}::int)`),
+        runId === undefined ? undefined : eq(digestDeliveries.runId, runId),
+      ),
+    )
+    .returning({ id: digestDeliveries.id });
+  return rows.length;
+}
+
+/** Marks the run finished once none of its digests is open. */
+export async function finishRunIfDone(db: Database, runId: string): Promise<void> {
+  await db
+    .update(digestRuns)
+    .set({ finishedAt: sql`now()` })
+    .where(
+      and(
+        eq(digestRuns.id, runId),
+        sql`${digestRuns.finishedAt} is null`,
+        sql`not exists (
+          select 1 from ${digestDeliveries}
+          where ${digestDeliveries.runId} = ${runId}
+            and ${digestDeliveries.status} in ('pending', 'sending'))`,
+      ),
+    );
+}
+
+/**
+ * Chunks with digests still open that were planned more than `graceSeconds` ago: their job was
+ * lost (a crash between planning and enqueueing), ran out of attempts while the relay was down,
+ * or is still running; the tick hands them to the queue again, which is safe either way.
+ */
+export async function findOpenChunks(
+  db: Database,
+  graceSeconds: number,
+): Promise<Array<{ runId: string; chunk: number }>> {
+  return db
+    .selectDistinct({ runId: digestDeliveries.runId, chunk: digestDeliveries.chunk })
+    .from(digestDeliveries)
+    .where(
+      and(
+        inArray(digestDeliveries.status, ['pending', 'sending']),
+        lte(digestDeliveries.createdAt, sql`now() - make_interval(secs => ${graceSeconds}::int)`),
+      ),
+    )
+    .orderBy(digestDeliveries.runId, digestDeliveries.chunk);
+}
