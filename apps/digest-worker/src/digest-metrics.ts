@@ -9,6 +9,8 @@ export interface DigestMetrics {
   timeSend: () => () => void;
   /** Times one chunk job, end to end. */
   timeChunk: () => () => void;
+  /** Seconds one chunk spent awaiting PostgreSQL (its concurrent sends summed). */
+  chunkPostgres: (seconds: number) => void;
 }
 
 export function createDigestMetrics(registry: Registry): DigestMetrics {
@@ -30,8 +32,15 @@ export function createDigestMetrics(registry: Registry): DigestMetrics {
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   });
+  const chunkPostgresSeconds = new Histogram({
+    name: 'digest_chunk_postgres_seconds',
+    help: 'Seconds one digest chunk job spent awaiting PostgreSQL, its concurrent sends summed',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   return {
     outcome: (outcome) => outcomes.inc({ outcome }),
+    chunkPostgres: (seconds) => chunkPostgresSeconds.observe(seconds),
     timeSend: () => sendSeconds.startTimer(),
     timeChunk: () => chunkSeconds.startTimer(),
   };

@@ -1,10 +1,7 @@
-import { createDb } from '@conveyor/db/client';
 import { deliveryJobId } from '@conveyor/notifications/delivery-jobs';
 import { deliverNotification, QueueName } from '@conveyor/queue-contracts';
 import { createProducer, type Producer } from '@conveyor/queue-contracts/producer';
-import { createLogger, type Logger } from '@conveyor/runtime/logger';
-import { createMetricsRegistry } from '@conveyor/runtime/metrics';
-import { createRedis, whenReady } from '@conveyor/runtime/redis';
+import type { Logger } from '@conveyor/runtime/logger';
 import {
   defaultTestRedisUrl,
   deleteKeysWithPrefix,
@@ -13,6 +10,7 @@ import {
 import { Queue, QueueEvents, type Job, type JobsOptions } from 'bullmq';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDeliveryWorker, type DeliveryWorkerDeps } from '../../src/worker.js';
+import { createTestWorkerDeps } from '@conveyor/worker-kit/testing';
 
 export interface TestWorkerOptions {
   databaseUrl: string;
@@ -56,35 +54,21 @@ const plainConnection = () => {
  */
 export async function startTestWorker(options: TestWorkerOptions): Promise<TestWorker> {
   const prefix = options.prefix ?? testPrefix();
-  const config = loadConfig({
-    REDIS_URL: redisUrl,
-    DATABASE_URL: options.databaseUrl,
-    BULL_PREFIX: prefix,
-    SMTP_URL: options.smtpUrl,
-    SMTP_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'silent',
-    ...options.env,
+  const { deps, close } = await createTestWorkerDeps({
+    name: 'delivery-worker',
+    loadConfig,
+    env: {
+      REDIS_URL: redisUrl,
+      DATABASE_URL: options.databaseUrl,
+      BULL_PREFIX: prefix,
+      SMTP_URL: options.smtpUrl,
+      SMTP_TIMEOUT_MS: '2000',
+      ...options.env,
+    },
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(process.env.TEST_LOG_LEVEL ? { logLevel: process.env.TEST_LOG_LEVEL } : {}),
   });
-  const logger =
-    options.logger ??
-    createLogger({
-      app: 'delivery-worker',
-      level: process.env.TEST_LOG_LEVEL ?? 'silent',
-      pretty: false,
-    });
-  const db = createDb(config.DATABASE_URL, { max: 5, applicationName: 'delivery-worker-test' });
-  const workerRedis = createRedis(config.REDIS_URL, 'worker');
-  const redis = createRedis(config.REDIS_URL, 'request');
-  for (const connection of [workerRedis, redis]) connection.on('error', () => undefined);
-  await whenReady(redis);
-  const deps: DeliveryWorkerDeps = {
-    config,
-    logger,
-    metrics: createMetricsRegistry('delivery-worker'),
-    db,
-    workerRedis,
-    redis,
-  };
+  const { config } = deps;
   const worker = await createDeliveryWorker(deps);
 
   const queue = new Queue(QueueName.notificationDelivery, {
@@ -120,7 +104,7 @@ export async function startTestWorker(options: TestWorkerOptions): Promise<TestW
     cleanup: async () => {
       await stopWorker();
       await Promise.allSettled([queue.close(), events.close(), producer.close()]);
-      await Promise.allSettled([db.close(), workerRedis.quit(), redis.quit()]);
+      await close();
       await deleteKeysWithPrefix(redisUrl, prefix);
     },
   };

@@ -44,6 +44,27 @@ interface Result {
   reason?: string;
 }
 
+/** Sums the time spent awaiting PostgreSQL, lanes included: the chunk's cost in the database. */
+interface Stopwatch {
+  time: <T>(work: Promise<T>) => Promise<T>;
+  seconds: () => number;
+}
+
+function createStopwatch(): Stopwatch {
+  let total = 0;
+  return {
+    async time(work) {
+      const started = performance.now();
+      try {
+        return await work;
+      } finally {
+        total += performance.now() - started;
+      }
+    },
+    seconds: () => total / 1_000,
+  };
+}
+
 /** Attempts to record `sent` before giving up; the email is out, the mark must follow it. */
 const MARK_TRIES = 3;
 const MARK_RETRY_MS = 200;
@@ -60,10 +81,16 @@ function skipReason(row: ChunkRow, items: readonly DigestItem[]): string | null 
   return null;
 }
 
-async function markSentWithRetries(deps: ChunkDeps, row: ChunkRow, count: number, log: Logger) {
+async function markSentWithRetries(
+  deps: ChunkDeps,
+  pg: Stopwatch,
+  row: ChunkRow,
+  count: number,
+  log: Logger,
+) {
   for (let tries = 1; ; tries += 1) {
     try {
-      await markDigestSent(deps.db, row.id, count);
+      await pg.time(markDigestSent(deps.db, row.id, count));
       return;
     } catch (error) {
       if (tries >= MARK_TRIES) {
@@ -82,16 +109,17 @@ async function markSentWithRetries(deps: ChunkDeps, row: ChunkRow, count: number
 /** Claim, send, mark: one digest, sent at most once. */
 async function sendOne(
   deps: ChunkDeps,
+  pg: Stopwatch,
   row: ChunkRow,
   items: readonly DigestItem[],
   log: Logger,
 ): Promise<Result> {
   const reason = skipReason(row, items);
   if (reason !== null) {
-    return { outcome: (await skipDigest(deps.db, row.id, reason)) ? 'skipped' : 'taken' };
+    return { outcome: (await pg.time(skipDigest(deps.db, row.id, reason))) ? 'skipped' : 'taken' };
   }
 
-  const claim = await claimDigest(deps.db, row.id);
+  const claim = await pg.time(claimDigest(deps.db, row.id));
   if (claim === null) return { outcome: 'taken' };
 
   const email = renderDigestEmail(
@@ -114,10 +142,12 @@ async function sendOne(
     await deps.mailer.send(row.email!, email);
   } catch (error) {
     const failure = classifySmtpError(error);
-    await releaseDigest(deps.db, row.id, claim, {
-      status: failure.permanent ? 'failed' : 'pending',
-      reason: failure.reason,
-    });
+    await pg.time(
+      releaseDigest(deps.db, row.id, claim, {
+        status: failure.permanent ? 'failed' : 'pending',
+        reason: failure.reason,
+      }),
+    );
     log[failure.permanent ? 'error' : 'warn'](
       { err: error, deliveryId: row.id, reason: failure.reason },
       failure.permanent ? 'digest refused for good' : 'digest not sent, will retry',
@@ -126,7 +156,7 @@ async function sendOne(
   } finally {
     stopTimer?.();
   }
-  await markSentWithRetries(deps, row, items.length, log);
+  await markSentWithRetries(deps, pg, row, items.length, log);
   return { outcome: 'sent' };
 }
 
@@ -158,24 +188,28 @@ export async function sendDigestChunk(
   const log = deps.logger.child({ job: 'digest.chunk', runId, chunk });
   const counts: Record<Outcome, number> = { sent: 0, skipped: 0, failed: 0, retry: 0, taken: 0 };
 
-  counts.failed += await failInterrupted(deps.db, deps.config.CLAIM_LEASE_SECONDS, runId);
-  const pending = (await loadChunk(deps.db, runId, chunk)).filter(
+  const pg = createStopwatch();
+  counts.failed += await pg.time(failInterrupted(deps.db, deps.config.CLAIM_LEASE_SECONDS, runId));
+  const pending = (await pg.time(loadChunk(deps.db, runId, chunk))).filter(
     (row) => row.status === 'pending',
   );
-  const items = await loadItems(
-    deps.db,
-    pending.map((row) => row.id),
+  const items = await pg.time(
+    loadItems(
+      deps.db,
+      pending.map((row) => row.id),
+    ),
   );
   let lastRetryReason: string | undefined;
   await eachWithLimit(pending, deps.config.SMTP_POOL_SIZE, async (row) => {
-    const { outcome, reason } = await sendOne(deps, row, items.get(row.id) ?? [], log);
+    const { outcome, reason } = await sendOne(deps, pg, row, items.get(row.id) ?? [], log);
     counts[outcome] += 1;
     deps.metrics?.outcome(outcome);
     if (reason !== undefined) lastRetryReason = reason;
   });
-  await finishRunIfDone(deps.db, runId);
+  await pg.time(finishRunIfDone(deps.db, runId));
 
-  log.info(counts, 'digest chunk done');
+  deps.metrics?.chunkPostgres(pg.seconds());
+  log.info({ ...counts, postgresSeconds: pg.seconds() }, 'digest chunk done');
   if (counts.retry > 0) {
     throw new Error(`${counts.retry} digests not sent, will retry: ${lastRetryReason ?? ''}`);
   }
