@@ -198,18 +198,21 @@ export async function failInterrupted(
   return rows.length;
 }
 
-/** Marks the run finished once none of its digests is open. */
-export async function finishRunIfDone(db: Database, runId: string): Promise<void> {
+/**
+ * Marks runs finished once none of their digests is open: one run after its chunk, or every
+ * unfinished run after the tick settled interrupted digests (which may have been a run's last).
+ */
+export async function finishDoneRuns(db: Database, runId?: string): Promise<void> {
   await db
     .update(digestRuns)
     .set({ finishedAt: sql`now()` })
     .where(
       and(
-        eq(digestRuns.id, runId),
+        runId === undefined ? undefined : eq(digestRuns.id, runId),
         sql`${digestRuns.finishedAt} is null`,
         sql`not exists (
           select 1 from ${digestDeliveries}
-          where ${digestDeliveries.runId} = ${runId}
+          where ${digestDeliveries.runId} = ${digestRuns.id}
             and ${digestDeliveries.status} in ('pending', 'sending'))`,
       ),
     );

@@ -5,6 +5,8 @@ export type DigestOutcome = 'sent' | 'skipped' | 'failed' | 'retry' | 'taken';
 
 export interface DigestMetrics {
   outcome: (outcome: DigestOutcome) => void;
+  /** Digests settled as failed because their worker stopped mid-send (never resent). */
+  interrupted: (count: number) => void;
   /** Times one SMTP send, from the pool's queue to the relay's final reply. */
   timeSend: () => () => void;
   /** Times one chunk job, end to end. */
@@ -40,6 +42,9 @@ export function createDigestMetrics(registry: Registry): DigestMetrics {
   });
   return {
     outcome: (outcome) => outcomes.inc({ outcome }),
+    interrupted: (count) => {
+      if (count > 0) outcomes.inc({ outcome: 'interrupted' }, count);
+    },
     chunkPostgres: (seconds) => chunkPostgresSeconds.observe(seconds),
     timeSend: () => sendSeconds.startTimer(),
     timeChunk: () => chunkSeconds.startTimer(),

@@ -47,13 +47,15 @@ export interface PlannedRun {
 }
 
 /**
- * The zones whose local 09:00 (on a Monday, for WEEKLY) falls in `[hour, hour + 1 h)`, with
- * each zone's window: from the previous local 09:00 (a day, or a week, of local dates before)
+ * The zones whose local 09:00 (on a Monday, for WEEKLY) falls in `(hour - 1 h, hour]`: the tick
+ * at `hour` is the first at or after their 09:00, so every notification of the window already
+ * exists when it runs (a zone on a half hour, like Asia/Kolkata, gets its 03:30 UTC digest from
+ * the 04:00 tick, not early from the 03:00 one). With each zone's window: from the previous local 09:00 (a day, or a week, of local dates before)
  * to this one. Local dates, not 24-hour steps, so a DST day's window is 23 or 25 hours and
  * consecutive windows neither overlap nor leave a gap. UTC is always a candidate zone, so the
  * spec's 09:00 UTC run exists even before anyone chose the frequency.
  *
- * Why two candidate dates: the local date at `hour` and at `hour + 1 h` differ when local
+ * Why two candidate dates: the local date at `hour` and at `hour - 1 h` differ when local
  * midnight falls inside the hour, and 09:00 may be on either (zones 9 to 10 hours ahead).
  */
 function dueZones(frequency: DigestFrequency, hourStart: Date) {
@@ -71,17 +73,17 @@ function dueZones(frequency: DigestFrequency, hourStart: Date) {
     ) zone
     cross join lateral (
       values ((${hour}::timestamptz at time zone zone.timezone)::date),
-             (((${hour}::timestamptz + interval '1 hour') at time zone zone.timezone)::date)
+             (((${hour}::timestamptz - interval '1 hour') at time zone zone.timezone)::date)
     ) local(day)
-    where (local.day + time '09:00') at time zone zone.timezone >= ${hour}::timestamptz
-      and (local.day + time '09:00') at time zone zone.timezone
-          < ${hour}::timestamptz + interval '1 hour'
+    where (local.day + time '09:00') at time zone zone.timezone
+          > ${hour}::timestamptz - interval '1 hour'
+      and (local.day + time '09:00') at time zone zone.timezone <= ${hour}::timestamptz
       ${mondaysOnly}`;
 }
 
 /**
  * Plans one frequency's run for `hour` inside the caller's transaction, or returns null when no
- * zone's 09:00 falls in the hour. The run row is unique per (frequency, hour), so a second
+ * zone's 09:00 falls in the hour before it. The run row is unique per (frequency, hour), so a second
  * planner finds it there and plans nothing. Users with email on and that frequency are
  * selected; those with at least one unread notification of an enabled type in their window get
  * a delivery row, numbered into chunks of `chunkSize` in user order.

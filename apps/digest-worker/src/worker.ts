@@ -61,7 +61,7 @@ export async function createDigestWorker(deps: DigestWorkerDeps): Promise<Runnin
   const queueWorker = createQueueWorker({
     processors: [
       bindProcessor(tickJob, (payload) =>
-        tickDigests({ db, producer, config, logger: log, now }, payload),
+        tickDigests({ db, producer, config, logger: log, now, metrics }, payload),
       ),
       bindProcessor(chunkJob, async (payload) => {
         const stopTimer = metrics.timeChunk();

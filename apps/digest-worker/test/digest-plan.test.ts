@@ -236,6 +236,19 @@ describe('planHour', () => {
       expect(await hoursSelecting(user.id, '2026-11-02')).toEqual(['2026-11-02T14:00:00.000Z']);
     });
 
+    it('sends a half-hour zone’s digest from the first tick after its 09:00, never before', async () => {
+      const user = await subscriber('DAILY', { timezone: 'Asia/Kolkata' });
+      // 09:00 in Kolkata (UTC+5:30) is 03:30 UTC: a notification at 03:15 belongs in it.
+      await createNotification(db(), { userId: user.id, createdAt: at('2026-03-10T03:15:00Z') });
+      expect(await hoursSelecting(user.id, '2026-03-10')).toEqual(['2026-03-10T04:00:00.000Z']);
+      await createNotification(db(), { userId: user.id, createdAt: at('2026-03-11T03:29:59Z') });
+      await planHour(db(), at('2026-03-11T04:00:00Z'), 500);
+      expect((await planned()).get(user.id)).toMatchObject({
+        windowStart: at('2026-03-10T03:30:00Z'),
+        windowEnd: at('2026-03-11T03:30:00Z'),
+      });
+    });
+
     it('keeps the spec’s 09:00 UTC run even when nobody chose the frequency', async () => {
       const runs = await planHour(db(), at('2026-03-10T09:00:00Z'), 500);
       expect(runs).toMatchObject([{ frequency: 'DAILY', usersSelected: 0, digestsPlanned: 0 }]);

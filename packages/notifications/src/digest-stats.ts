@@ -61,8 +61,8 @@ async function latestRun(db: Database, frequency: Frequency) {
 }
 
 /**
- * The next hour after `now` in which some zone in use for `frequency` (UTC always counts)
- * reaches 09:00 local (on its Monday for WEEKLY): the next run the hourly tick will plan.
+ * The next run the hourly tick will plan: the first tick at or after the next local 09:00 (on
+ * its Monday for WEEKLY) of any zone in use for `frequency`, UTC always counting.
  */
 async function nextRun(db: Database, frequency: Frequency, now: Date): Promise<string | undefined> {
   const daysAhead =
@@ -73,7 +73,8 @@ async function nextRun(db: Database, frequency: Frequency, now: Date): Promise<s
                + case when extract(isodow from local.at) = 1 then 7 else 0 end end`;
   const rows = await db.execute<{ next: string | null }>(sql`
     select min(date_trunc('hour',
-      ((local.at::date + ${daysAhead}) + time '09:00') at time zone zone.timezone))::text as next
+      ((local.at::date + ${daysAhead}) + time '09:00') at time zone zone.timezone
+        - interval '1 microsecond') + interval '1 hour')::text as next
     from (
       select timezone from notification_preferences
       where digest_frequency = ${frequency} and email_enabled

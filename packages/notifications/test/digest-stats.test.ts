@@ -52,6 +52,19 @@ describe('digestStats', () => {
     expect((await digestStats(db(), tuesday)).nextDailyRun).toBe('2026-03-11T00:00:00.000Z');
   });
 
+  it('names the tick after a half-hour zone’s 09:00 as its run', async () => {
+    await createUser(db(), {
+      preferences: {
+        digestFrequency: 'DAILY',
+        emailEnabled: true,
+        enabledTypes: [...allNotificationTypes],
+        timezone: 'Asia/Kolkata',
+      },
+    });
+    // 09:00 in Kolkata is 03:30 UTC; the 04:00 tick sends it.
+    expect((await digestStats(db(), tuesday)).nextDailyRun).toBe('2026-03-11T04:00:00.000Z');
+  });
+
   it('reports the latest run of each frequency with what became of its digests', async () => {
     const [older] = await db()
       .insert(digestRuns)

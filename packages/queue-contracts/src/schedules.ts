@@ -28,7 +28,7 @@ export const schedules = {
     pattern: '0 * * * *',
     tz: 'UTC',
     description:
-      'Every hour: DAILY digests of the users whose local 09:00 falls in the hour, WEEKLY on their Monday (spec 001: 09:00 UTC for the default zone)',
+      'Every hour: DAILY digests of the users whose local 09:00 has come in the past hour, WEEKLY on their Monday (spec 001: 09:00 UTC for the default zone)',
   },
   analyticsWeeklyRollup: {
     id: 'analytics-weekly-rollup',

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import {
   claimDigest,
   failInterrupted,
-  finishRunIfDone,
+  finishDoneRuns,
   loadChunk,
   loadItems,
   markDigestSent,
@@ -206,7 +206,7 @@ export async function sendDigestChunk(
     deps.metrics?.outcome(outcome);
     if (reason !== undefined) lastRetryReason = reason;
   });
-  await pg.time(finishRunIfDone(deps.db, runId));
+  await pg.time(finishDoneRuns(deps.db, runId));
 
   deps.metrics?.chunkPostgres(pg.seconds());
   log.info({ ...counts, postgresSeconds: pg.seconds() }, 'digest chunk done');

@@ -4,7 +4,8 @@ import type { Producer } from '@conveyor/queue-contracts/producer';
 import type { Logger } from '@conveyor/runtime/logger';
 import { chunksOf, enqueueChunks } from '../chunk-jobs.js';
 import type { Config } from '../config.js';
-import { failInterrupted, findOpenChunks } from '../digest-deliveries.js';
+import { failInterrupted, findOpenChunks, finishDoneRuns } from '../digest-deliveries.js';
+import type { DigestMetrics } from '../digest-metrics.js';
 import { hoursToPlan, lastPlannedHour, planHour } from '../digest-plan.js';
 
 export interface TickDeps {
@@ -14,6 +15,7 @@ export interface TickDeps {
   logger: Logger;
   /** The clock: injected so tests run any hour without waiting for it. */
   now: () => Date;
+  metrics?: DigestMetrics;
 }
 
 export type TickPayload = ParsedPayloadOf<'digest.tick'>;
@@ -54,7 +56,9 @@ export async function tickDigests(deps: TickDeps, payload: TickPayload): Promise
 
   const interrupted = await failInterrupted(db, config.CLAIM_LEASE_SECONDS);
   if (interrupted > 0) {
+    deps.metrics?.interrupted(interrupted);
     log.warn({ interrupted }, 'digests interrupted mid-send marked failed, not resent');
+    await finishDoneRuns(db);
   }
   const open = await findOpenChunks(db, REDISPATCH_GRACE_SECONDS);
   if (open.length > 0) {

@@ -29,17 +29,18 @@ export const digestTicks = pgTable('digest_ticks', {
 });
 
 /**
- * A DAILY or WEEKLY run: the users of that frequency whose local 09:00 falls in one hour. For
- * the default zone (UTC) that is the spec's 09:00 UTC run. The admin stats (spec 002) read it.
+ * A DAILY or WEEKLY run: the users of that frequency whose local 09:00 falls in the hour up to
+ * the tick (after 08:00, up to 09:00 UTC for the 09:00 tick). For the default zone (UTC) that
+ * is the spec's 09:00 UTC run. The admin stats (spec 002) read it.
  */
 export const digestRuns = pgTable(
   'digest_runs',
   {
     id: uuid().primaryKey().defaultRandom(),
     frequency: digestFrequency().notNull(),
-    /** The hour of the tick that planned the run (its windows end inside that hour). */
+    /** The hour of the tick that planned the run (its windows end in the hour up to it). */
     scheduledFor: timestamp({ withTimezone: true, mode: 'date' }).notNull(),
-    /** Users with this frequency and email on whose local 09:00 falls in the hour. */
+    /** Users with this frequency and email on whose local 09:00 falls in that hour. */
     usersSelected: integer().notNull(),
     /** Of those, the users with something to send: one `digest_deliveries` row each. */
     digestsPlanned: integer().notNull(),
