@@ -52,10 +52,15 @@ export const BenchConfigSchema = z.object({
    */
   BENCH_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
   /**
-   * The delivery benchmark's SMTP_POOL_SIZE, also the pool of its raw SMTP baseline. Unset: the
-   * delivery-worker's own default.
+   * The SMTP_POOL_SIZE of the delivery and digest benchmarks' workers, also the pool of their
+   * raw SMTP baselines. Unset: the workers' own default.
    */
   BENCH_SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
+  /**
+   * Users of the digest benchmark's DAILY run (10 unread notifications each), also the emails
+   * of its raw SMTP baseline: fewer for a quick look. @defaultValue 20 000
+   */
+  BENCH_DIGEST_USERS: z.coerce.number().int().min(100).max(100_000).default(20_000),
 });
 
 export type BenchConfig = z.output<typeof BenchConfigSchema>;

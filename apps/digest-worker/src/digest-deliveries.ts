@@ -92,45 +92,48 @@ export async function loadItems(
   return byDelivery;
 }
 
-/**
- * Claims a pending digest for this worker; returns the claim's number (the new `attempts`), or
- * null when someone else has it or it is settled. Unlike a notification email, a `sending` row
- * is never retaken: see `failInterrupted`.
- */
-export async function claimDigest(db: Database, deliveryId: string): Promise<number | null> {
-  const [row] = await db
-    .update(digestDeliveries)
-    .set({
-      status: 'sending',
-      claimedAt: sql`now()`,
-      attempts: sql`${digestDeliveries.attempts} + 1`,
-    })
-    .where(and(eq(digestDeliveries.id, deliveryId), eq(digestDeliveries.status, 'pending')))
-    .returning({ attempts: digestDeliveries.attempts });
-  return row?.attempts ?? null;
+/** A digest the relay accepted whose `sent` mark is still to be written. */
+export interface AcceptedDigest {
+  deliveryId: string;
+  notificationCount: number;
 }
 
 /**
- * Records that the relay accepted the digest, and the user's `lastDigestSentAt`, in one
- * statement. `sent` wins over whatever happened meanwhile: the email is out.
+ * One round trip per digest: records the lane's previous digest as sent (with the user's
+ * `lastDigestSentAt`), and claims its next one. Either may be absent. The claim takes only a
+ * `pending` row, so of any number of workers racing for it exactly one gets it; the mark wins
+ * over whatever happened meanwhile, since the email is out. Returns the claim's number (the new
+ * `attempts`), or null when there was nothing to claim or someone else had it.
+ *
+ * Unlike a notification email, a `sending` row is never retaken: see `failInterrupted`.
  */
-export async function markDigestSent(
+export async function settleAndClaim(
   db: Database,
-  deliveryId: string,
-  notificationCount: number,
-): Promise<void> {
-  await db.execute(sql`
-    with sent as (
+  accepted: AcceptedDigest | null,
+  claimId: string | null,
+): Promise<number | null> {
+  const [row] = await db.execute<{ attempts: number | null }>(sql`
+    with marked as (
       update ${digestDeliveries}
       set status = 'sent', sent_at = now(), claimed_at = null, reason = null,
-          notification_count = ${notificationCount}
-      where id = ${deliveryId} and status <> 'sent'
+          notification_count = ${accepted?.notificationCount ?? null}::int
+      where id = ${accepted?.deliveryId ?? null}::uuid and status <> 'sent'
       returning user_id, sent_at
+    ),
+    preferences as (
+      update ${notificationPreferences} p
+      set last_digest_sent_at = marked.sent_at
+      from marked
+      where p.user_id = marked.user_id
+    ),
+    claimed as (
+      update ${digestDeliveries}
+      set status = 'sending', claimed_at = now(), attempts = attempts + 1
+      where id = ${claimId}::uuid and status = 'pending'
+      returning attempts
     )
-    update ${notificationPreferences} p
-    set last_digest_sent_at = sent.sent_at
-    from sent
-    where p.user_id = sent.user_id`);
+    select (select attempts from claimed) as attempts`);
+  return row?.attempts ?? null;
 }
 
 /** Settles a pending digest without sending it (`skipped`, with the reason). */

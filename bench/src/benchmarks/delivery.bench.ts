@@ -3,10 +3,10 @@ import { deliverNotification } from '@conveyor/queue-contracts';
 import { freePort } from '@conveyor/test-harness/ports';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createTransport } from 'nodemailer';
 import postgres from 'postgres';
 import type { BenchContext } from '../harness/context.js';
 import { defineBenchmark } from '../harness/definition.js';
+import { startMailSink } from '../mail-sink.js';
 import {
   appEntry,
   appEnv,
@@ -16,6 +16,8 @@ import {
   ownPrefix,
   tokenFor,
 } from '../platform.js';
+import { getJson, phaseTimeoutMs, secondsSince, until } from '../polling.js';
+import { measureRawSmtp } from '../smtp-baseline.js';
 
 const emails = 10_000;
 /**
@@ -29,43 +31,13 @@ const warmUp = 500;
  * with the same values; BENCH_DELIVERY_CONCURRENCY and BENCH_SMTP_POOL_SIZE try others.
  */
 const workerDefaults = { concurrency: 10, smtpPoolSize: 5 } as const;
-/** Longest any phase may take before the benchmark gives up. */
-const phaseTimeoutMs = 90_000;
 const MiB = 2 ** 20;
 
-/** Recipient domains, one per phase, so the sink's counts tell the phases apart. */
+/** Recipient domains of the worker's phases, so the sink's counts tell them apart. */
 const domains = {
-  raw: 'raw-smtp.bench.test',
-  rawWarmUp: 'warm-raw-smtp.bench.test',
   delivery: 'delivery.bench.test',
   deliveryWarmUp: 'warm-delivery.bench.test',
 } as const;
-
-type SinkCounts = Record<string, { messages: number; recipients: number } | undefined>;
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return (await response.json()) as T;
-}
-
-/** Polls `done` every 20 ms until it holds; gives up after the phase timeout. */
-async function until(what: string, done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + phaseTimeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${phaseTimeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-const seconds = (startedAt: number) => (performance.now() - startedAt) / 1000;
-
-/** A message the size and shape of a notification's email. */
-const sampleEmail = (index: number) => ({
-  subject: `Bench notification ${index}`,
-  text: `Bench notification ${index}\n\nA benchmark message of about the size of a notification.\n\nOpen: http://127.0.0.1:3000/notifications\n`,
-  html: `<p><strong>Bench notification ${index}</strong></p><p>A benchmark message of about the size of a notification.</p><p><a href="http://127.0.0.1:3000/notifications">Open</a></p>`,
-});
 
 /** Raw BullMQ: 10 000 no-op jobs added in bulk, taken by one worker process. */
 async function rawQueue(
@@ -118,55 +90,12 @@ async function rawQueue(
       'the no-op worker to complete every job',
       async () => (await completed()) >= warmUp + emails,
     );
-    return emails / seconds(startedAt);
+    return emails / secondsSince(startedAt);
   } finally {
     await worker.stop();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     connection.disconnect();
-  }
-}
-
-/** Raw SMTP: 10 000 emails straight through a pooled nodemailer transport. */
-async function rawSmtp(
-  ctx: BenchContext,
-  sink: { pid: number; smtpPort: number; countsUrl: string },
-  poolSize: number,
-): Promise<number> {
-  // The options of the delivery-worker's mailer (src/mailer.ts), on the same pool size.
-  const transport = createTransport({
-    pool: true,
-    url: `smtp://127.0.0.1:${sink.smtpPort}`,
-    maxConnections: poolSize,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 10_000,
-    maxRequeues: 0,
-  });
-  const send = (count: number, domain: string) =>
-    Promise.all(
-      Array.from({ length: count }, (_, index) =>
-        transport.sendMail({
-          from: 'Conveyor <no-reply@conveyor.test>',
-          to: `raw-${index}@${domain}`,
-          ...sampleEmail(index),
-        }),
-      ),
-    );
-  try {
-    await send(warmUp, domains.rawWarmUp);
-    const senderCpu = ctx.cpu('self');
-    const sinkCpu = ctx.cpu(sink.pid);
-    const startedAt = performance.now();
-    await send(emails, domains.raw);
-    const rate = emails / seconds(startedAt);
-    ctx.detail('rawSmtpCpu', { sender: senderCpu.stop(), sink: sinkCpu.stop() });
-    const counts = await getJson<SinkCounts>(sink.countsUrl);
-    if (counts[domains.raw]?.messages !== emails)
-      throw new Error(`the sink counted ${counts[domains.raw]?.messages} raw emails`);
-    return rate;
-  } finally {
-    transport.close();
   }
 }
 
@@ -192,24 +121,18 @@ export default defineBenchmark({
     const ids = (idPrefix: string, count: number) =>
       Array.from({ length: count }, (_, index) => `${idPrefix}${index + 1}`);
 
-    const [sinkPort, smtpPort, servicePort, workerPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    const countsUrl = `http://127.0.0.1:${sinkPort}/counts`;
-    const sink = await ctx.startService({
-      entry: fixtureEntry('smtp-sink.ts'),
-      env: { PORT: String(sinkPort), SMTP_PORT: String(smtpPort) },
-      readyUrl: countsUrl,
-    });
+    const [servicePort, workerPort] = await Promise.all([freePort(), freePort()]);
+    const sink = await startMailSink(ctx);
 
     const concurrency = config.BENCH_DELIVERY_CONCURRENCY ?? workerDefaults.concurrency;
     const smtpPoolSize = config.BENCH_SMTP_POOL_SIZE ?? workerDefaults.smtpPoolSize;
     const queueRate = await rawQueue(ctx, config.BENCH_REDIS_URL, prefix, concurrency);
     ctx.log(`raw BullMQ: ${Math.round(queueRate)} jobs/s`);
-    const smtpRate = await rawSmtp(ctx, { pid: sink.pid, smtpPort, countsUrl }, smtpPoolSize);
+    const smtpRate = await measureRawSmtp(ctx, sink, {
+      emails,
+      warmUp,
+      poolSize: smtpPoolSize,
+    });
     ctx.log(`raw SMTP: ${Math.round(smtpRate)} emails/s`);
 
     const serviceOrigin = `http://127.0.0.1:${servicePort}`;
@@ -223,7 +146,7 @@ export default defineBenchmark({
       env: {
         ...env,
         PORT: String(workerPort),
-        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        SMTP_URL: sink.smtpUrl,
         DELIVERY_CONCURRENCY: String(concurrency),
         SMTP_POOL_SIZE: String(smtpPoolSize),
       },
@@ -248,27 +171,22 @@ export default defineBenchmark({
         throw new Error(`the ADMIN call answered ${response.status}: ${JSON.stringify(created)}`);
       }
     };
-    const acceptedIn = async (domain: string) =>
-      (await getJson<SinkCounts>(countsUrl))[domain] ?? { messages: 0, recipients: 0 };
 
     await notify(ids('bench-warm-user-', warmUp));
-    await until(
-      'the warm-up emails to be accepted',
-      async () => (await acceptedIn(domains.deliveryWarmUp)).messages >= warmUp,
-    );
+    await sink.whenAccepted(domains.deliveryWarmUp, warmUp, 'the warm-up emails to be accepted');
 
     const memory = ctx.memory(worker.pid, 100);
     const workerCpu = ctx.cpu(worker.pid);
     const sinkCpu = ctx.cpu(sink.pid);
     const startedAt = performance.now();
     await notify(ids('bench-user-', emails));
-    const createdAfter = seconds(startedAt);
-    let accepted = { messages: 0, recipients: 0 };
-    await until('every notification email to be accepted by the SMTP sink', async () => {
-      accepted = await acceptedIn(domains.delivery);
-      return accepted.messages >= emails;
-    });
-    const deliveredAfter = seconds(startedAt);
+    const createdAfter = secondsSince(startedAt);
+    const accepted = await sink.whenAccepted(
+      domains.delivery,
+      emails,
+      'every notification email to be accepted by the SMTP sink',
+    );
+    const deliveredAfter = secondsSince(startedAt);
     const cpu = workerCpu.stop();
     const sinkCpuDuringDelivery = sinkCpu.stop();
     const rss = memory.stop();
