@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { jobCatalog, type JobName, type PayloadOf } from './jobs.js';
 import type { QueueName } from './queues.js';
@@ -38,6 +39,19 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
  * fails its schema never enters a queue. Queues are opened on first use and closed by `close`.
  * A deterministic `jobId` makes a repeated add a no-op; BullMQ refuses ids containing `:`.
  */
+/**
+ * A job run for a user gets a UUID id unless the caller chose one: the user jobs API names a
+ * job by its id alone, and BullMQ's own ids (a counter per queue) repeat across queues.
+ */
+function ownedJobId(data: unknown, jobId: string | undefined): string | undefined {
+  if (jobId !== undefined) return jobId;
+  const ownerId = (data as { ownerId?: unknown } | null)?.ownerId;
+  return typeof ownerId === 'string' ? randomUUID() : undefined;
+}
+
+const withJobId = (options: JobsOptions, jobId: string | undefined): JobsOptions =>
+  jobId === undefined ? options : { ...options, jobId };
+
 export function createProducer(options: ProducerOptions) {
   const queues = new Map<QueueName, Queue>();
   const queueFor = (name: QueueName): Queue => {
@@ -64,8 +78,9 @@ export function createProducer(options: ProducerOptions) {
     ) {
       const job = jobCatalog[name];
       const data: unknown = job.payload.parse(payload);
+      const opts = { ...job.options, ...overrides };
       return withDeadline(
-        queueFor(job.queue).add(name, data, { ...job.options, ...overrides }),
+        queueFor(job.queue).add(name, data, withJobId(opts, ownedJobId(data, opts.jobId))),
         timeoutMs,
       );
     },
@@ -74,11 +89,11 @@ export function createProducer(options: ProducerOptions) {
       items: readonly { payload: PayloadOf<Name>; options?: JobsOptions }[],
     ) {
       const job = jobCatalog[name];
-      const entries = items.map((item) => ({
-        name,
-        data: job.payload.parse(item.payload),
-        opts: { ...job.options, ...item.options },
-      }));
+      const entries = items.map((item) => {
+        const data: unknown = job.payload.parse(item.payload);
+        const opts = { ...job.options, ...item.options };
+        return { name, data, opts: withJobId(opts, ownedJobId(data, opts.jobId)) };
+      });
       return withDeadline(queueFor(job.queue).addBulk(entries), timeoutMs);
     },
     queue: queueFor,

@@ -67,6 +67,21 @@ describe('the typed producer', () => {
     );
     expect(await producer.queue(QueueName.notificationDelivery).getWaitingCount()).toBe(2);
   });
+
+  it('gives a job run for a user a UUID id, and a system job BullMQ’s own', async () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const owned = await producer.enqueue('notification.deliver', {
+      notificationId: randomUUID(),
+      ownerId: 'u1',
+    });
+    const [ownedInBulk] = await producer.enqueueMany('notification.deliver', [
+      { payload: { notificationId: randomUUID(), ownerId: 'u2' } },
+    ]);
+    const system = await producer.enqueue('notification.deliver', { notificationId: randomUUID() });
+    expect(owned.id).toMatch(uuid);
+    expect(ownedInBulk?.id).toMatch(uuid);
+    expect(system.id).toMatch(/^\d+$/);
+  });
 });
 
 describe('the catalog', () => {

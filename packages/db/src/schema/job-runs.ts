@@ -57,6 +57,9 @@ export const jobRuns = pgTable(
       table.state,
       table.createdAt.desc(),
     ),
+    // The user jobs API looks a job up by its id alone: jobs run for a user get UUID ids, unique
+    // across queues (queue-contracts' producer sees to it).
+    index('job_runs_job_id_idx').on(table.jobId),
     index('job_runs_queue_state_created_idx').on(table.queue, table.state, table.createdAt.desc()),
     index('job_runs_finished_idx')
       .on(table.finishedAt)

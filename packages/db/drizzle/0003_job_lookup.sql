@@ -1,0 +1,1 @@
+CREATE INDEX "job_runs_job_id_idx" ON "job_runs" USING btree ("job_id");
