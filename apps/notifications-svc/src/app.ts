@@ -38,7 +38,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(preferencesRoutes, { prefix: '/api/notifications/preferences' });
   await app.register(notificationRoutes, {
     prefix: '/api/notifications',
-    create: { db: deps.db.db, producer },
+    create: {
+      db: deps.db.db,
+      producer,
+      // `notification:new` for the recipients' sockets (served by webhooks-svc's /api/realtime).
+      events: { redis: deps.redis, prefix: deps.config.BULL_PREFIX },
+    },
   });
   return app;
 }

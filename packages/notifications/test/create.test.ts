@@ -10,7 +10,9 @@ import {
   testPrefix,
 } from '@conveyor/test-harness/redis';
 import { freePort } from '@conveyor/test-harness/ports';
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { parseUserEventEntry, userEventsStreamKey } from '@conveyor/job-events/user-events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifications } from '../src/create.js';
 import { deliveryJobId } from '../src/delivery-jobs.js';
@@ -41,6 +43,14 @@ afterAll(async () => {
 });
 
 const content = { type: 'SYSTEM', title: 'Maintenance', message: 'Tonight at 22:00' } as const;
+
+async function unreadOf(userId: string): Promise<number> {
+  const [row] = await handle.db
+    .select({ unread: count() })
+    .from(notifications)
+    .where(and(eq(notifications.userId, userId), eq(notifications.read, false)));
+  return row?.unread ?? 0;
+}
 const queue = () => producer.queue(QueueName.notificationDelivery);
 
 describe('createNotifications', () => {
@@ -124,6 +134,38 @@ describe('createNotifications', () => {
       expect(row?.emailStatus).toBe('pending');
     } finally {
       await offline.close().catch(() => undefined);
+    }
+  });
+
+  it('tells each recipient’s sockets about the notification with their new unread count', async () => {
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, ...redisOptions('request') });
+    try {
+      const before = await unreadOf('carol');
+      const result = await createNotifications(
+        { db: handle.db, producer, events: { redis, prefix } },
+        { userIds: ['carol', 'bob'], ...content },
+      );
+      if (!result.ok) throw new Error('unreachable');
+      expect(result.publishError).toBeUndefined();
+      const entries = await redis.xrange(userEventsStreamKey(prefix), '-', '+');
+      const events = entries.map(([, fields]) => parseUserEventEntry(fields));
+      const carol = events.find((event) => event?.userId === 'carol');
+      expect(carol).toEqual({
+        type: 'notification:new',
+        userId: 'carol',
+        notificationId: expect.any(String),
+        title: 'Maintenance',
+        unreadCount: before + 1,
+      });
+      const [row] = await handle.db
+        .select({ userId: notifications.userId })
+        .from(notifications)
+        .where(eq(notifications.id, carol!.notificationId));
+      expect(row?.userId).toBe('carol');
+      expect(result.ids).toContain(carol!.notificationId);
+      expect(events.filter((event) => event?.userId === 'bob')).toHaveLength(1);
+    } finally {
+      redis.disconnect();
     }
   });
 

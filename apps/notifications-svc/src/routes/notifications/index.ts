@@ -192,6 +192,10 @@ const notificationRoutes: FastifyPluginAsyncZod<NotificationRoutesOptions> = asy
           'delivery jobs not enqueued; the outbox sweeper will enqueue them',
         );
       }
+      if (result.publishError) {
+        // Sockets miss this one; the unread count and the list show it at the next poll.
+        request.log.warn({ err: result.publishError }, 'notification:new not published');
+      }
       const data = result.ids ? { count: result.count, ids: result.ids } : { count: result.count };
       return reply.code(201).send({ success: true as const, data });
     },
