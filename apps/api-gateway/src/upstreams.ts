@@ -46,9 +46,24 @@ export function upstreamsFrom(config: Config): readonly Upstream[] {
       prefixes: [
         { prefix: '/api/jobs', routes: [...catchAll, '/:jobId'] },
         { prefix: '/api/webhooks', routes: [...catchAll, '/:id'] },
+        // The real-time socket and its tickets; no catch-all, there is nothing else below.
+        { prefix: '/api/realtime', routes: ['/', '/ticket'] },
       ],
     },
   ];
+}
+
+/**
+ * Routes whose WebSocket handshake may carry a single-use `?ticket=` instead of a token: a
+ * browser cannot set `Authorization` on a handshake, and a cross-origin page has no session
+ * cookie for the gateway. The ticket comes from an authenticated `POST /api/realtime/ticket`;
+ * only the service that issued it can redeem it, so the gateway lets such a handshake through
+ * its own token check (see routes/proxy/guard.ts).
+ */
+const ticketUpgradeRoutes: ReadonlySet<string> = new Set(['/api/realtime']);
+
+export function acceptsTicketUpgrade(route: string): boolean {
+  return ticketUpgradeRoutes.has(route);
 }
 
 /** Whether a route pattern lies under `/api/admin`, which only the ADMIN role may reach. */

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { DEFAULT_SESSION_COOKIE } from '@conveyor/service-kit/auth-config';
 import { freePort } from '@conveyor/test-harness/ports';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -44,17 +45,29 @@ async function open(path: string, headers: Record<string, string>) {
   return { socket, nextMessage };
 }
 
-/** The HTTP status a refused handshake answered with. */
-async function refusedWith(path: string, headers: Record<string, string>): Promise<number> {
-  const socket = new WebSocket(`${base}${path}`, { headers });
+/** The HTTP status and JSON body a refused handshake answered with. */
+async function refusalOf(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: unknown }> {
+  const socket = new WebSocket(url, { headers });
   return new Promise((resolve, reject) => {
     socket.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      socket.terminate();
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.once('end', () => {
+        resolve({ status: response.statusCode ?? 0, body: JSON.parse(body) });
+        socket.terminate();
+      });
     });
     socket.once('open', () => reject(new Error('the handshake was accepted')));
     socket.once('error', () => undefined);
   });
+}
+
+/** The HTTP status a refused handshake answered with. */
+async function refusedWith(path: string, headers: Record<string, string>): Promise<number> {
+  return (await refusalOf(`${base}${path}`, headers)).status;
 }
 
 describe('WebSocket proxy', () => {
@@ -95,6 +108,22 @@ describe('WebSocket proxy', () => {
     }
   });
 
+  test('the client gets the subprotocol the service chose from those it asked for', async () => {
+    const socket = new WebSocket(`${base}/api/jobs/ws`, ['conveyor.v2', 'conveyor.v1'], {
+      headers: bearer(tokenFor()),
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+      // ws, the fake service's server, takes the first one offered.
+      expect(socket.protocol).toBe('conveyor.v2');
+    } finally {
+      socket.close();
+    }
+  });
+
   test('an ADMIN socket reaches the admin service', async () => {
     const { socket, nextMessage } = await open('/api/admin/jobs/ws', bearer(tokenFor('ADMIN')));
     try {
@@ -124,7 +153,33 @@ describe('WebSocket proxy', () => {
     ).toBe(403);
   });
 
-  test('a socket to a service that is down is closed with 1011, and the gateway keeps serving', async () => {
+  test('a socket to a service that never answers the handshake is refused with 504', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const slow = await buildGateway({
+      env: {
+        ...services.env,
+        NOTIFICATIONS_URL: `http://127.0.0.1:${port}`,
+        UPSTREAM_TIMEOUT_MS: '300',
+      },
+    });
+    try {
+      const url = (await slow.app.listen({ port: 0, host: '127.0.0.1' })).replace(
+        'http://',
+        'ws://',
+      );
+      expect(await refusalOf(`${url}/api/notifications/ws`, bearer(tokenFor()))).toEqual({
+        status: 504,
+        body: { success: false, error: 'Upstream service timed out' },
+      });
+    } finally {
+      await slow.close();
+      silent.close();
+    }
+  });
+
+  test('a socket to a service that is down is refused with 502 in the envelope, and the gateway keeps serving', async () => {
     const down = await buildGateway({
       env: { ...services.env, NOTIFICATIONS_URL: `http://127.0.0.1:${await freePort()}` },
     });
@@ -133,12 +188,10 @@ describe('WebSocket proxy', () => {
         'http://',
         'ws://',
       );
-      const socket = new WebSocket(`${url}/api/notifications/ws`, { headers: bearer(tokenFor()) });
-      socket.on('error', () => undefined);
-      const code = await new Promise<number>((resolve) =>
-        socket.once('close', (closeCode: number) => resolve(closeCode)),
-      );
-      expect(code).toBe(1011);
+      expect(await refusalOf(`${url}/api/notifications/ws`, bearer(tokenFor()))).toEqual({
+        status: 502,
+        body: { success: false, error: 'Upstream service unavailable' },
+      });
       const response = await down.app.inject({
         method: 'GET',
         url: '/api/jobs',

@@ -1,10 +1,37 @@
-import { parseConfig } from '@conveyor/runtime/config';
+import { booleanVar, parseConfig } from '@conveyor/runtime/config';
 import { refuseDevelopmentSecret } from '@conveyor/service-kit/auth-config';
 import { backendServiceConfigShape } from '@conveyor/service-kit/service-base';
 import { z } from 'zod';
 
+const count = (min: number, max: number, defaultValue: number) =>
+  z.coerce.number().int().min(min).max(max).default(defaultValue);
+
 export const ConfigSchema = z
-  .object(backendServiceConfigShape(3003))
+  .object({
+    ...backendServiceConfigShape(3003),
+    /**
+     * Seconds `GET /api/jobs/:jobId/wait` may hold a request (spec 003 long poll).
+     * @defaultValue 60
+     */
+    JOB_WAIT_MAX_SECONDS: count(1, 60, 60),
+    /**
+     * Whether this instance also writes the job registry (`job_runs`) from BullMQ's event
+     * streams. Every instance may: one at a time leads (a lease in Redis) and the others take
+     * over when it dies. Turn it off where another process runs the consumer. @defaultValue true
+     */
+    JOB_REGISTRY_CONSUMER: booleanVar(true),
+    /** Open `/api/realtime` sockets one user may hold on one instance. @defaultValue 5 */
+    REALTIME_MAX_CONNECTIONS_PER_USER: count(1, 100, 5),
+    /**
+     * Bytes a socket may have queued and unsent before it is cut off as too slow, so one slow
+     * client never holds the others' memory. @defaultValue 1 MiB
+     */
+    REALTIME_MAX_BUFFERED_BYTES: count(16_384, 64 * 1_048_576, 1_048_576),
+    /** Milliseconds between pings; a socket that misses one pong is closed. @defaultValue 30 000 */
+    REALTIME_HEARTBEAT_MS: count(1_000, 300_000, 30_000),
+    /** Seconds a `/api/realtime/ticket` ticket stays valid (single use). @defaultValue 30 */
+    REALTIME_TICKET_SECONDS: count(5, 300, 30),
+  })
   .superRefine(refuseDevelopmentSecret);
 
 export type Config = z.output<typeof ConfigSchema>;

@@ -3,16 +3,23 @@ import type { Logger } from '@conveyor/runtime/logger';
 import { Counter, type Registry } from '@conveyor/runtime/metrics';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { z } from 'zod';
+import { CANCELLED_REASON, listenForCancelRequests } from './cancellation.js';
 
-/** A processor: a plain function of the parsed payload (and the BullMQ job, for progress). */
+/**
+ * A processor: a plain function of the parsed payload (and the BullMQ job, for progress). The
+ * signal aborts when someone cancels the job while it runs (see `./cancellation`); a processor
+ * that can stop early passes it on or checks it, and throws once it has stopped. One that
+ * ignores it simply runs to its end.
+ */
 export type Processor<Definition extends JobDefinition> = (
   payload: z.output<Definition['payload']>,
   job: Job,
+  signal: AbortSignal,
 ) => Promise<z.input<Definition['result']>>;
 
 export interface BoundProcessor {
   definition: JobDefinition;
-  process: (payload: unknown, job: Job) => Promise<unknown>;
+  process: (payload: unknown, job: Job, signal: AbortSignal) => Promise<unknown>;
 }
 
 /** Pairs a job definition of the catalog with the function that does its work. */
@@ -36,6 +43,8 @@ export interface QueueWorkerOptions {
 
 export interface QueueWorker {
   worker: Worker;
+  /** Resolves once the worker hears cancel requests. */
+  cancellable: Promise<void>;
   /** Stops taking jobs and waits for the ones in hand to finish. */
   close: () => Promise<void>;
 }
@@ -43,7 +52,9 @@ export interface QueueWorker {
 /**
  * A BullMQ worker for one queue. Every payload is parsed with its job's schema before the
  * processor sees it; a payload that does not parse, or a job name the queue does not know,
- * fails at once without retries, since retrying cannot fix it.
+ * fails at once without retries, since retrying cannot fix it. A job cancelled while it runs
+ * (`requestJobCancel`) has its processor's signal aborted; if the processor then throws, the job
+ * fails with `Cancelled` and is not retried, since the user asked for it to stop.
  */
 export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const queues = new Set(options.processors.map((bound) => bound.definition.queue));
@@ -61,6 +72,17 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       })
     : undefined;
 
+  const log = options.logger.child({ queue });
+  /** The abort controllers of the jobs this instance runs, by job id. */
+  const running = new Map<string, AbortController>();
+  const cancelRequests = listenForCancelRequests({
+    connection: options.connection,
+    prefix: options.prefix,
+    queue,
+    logger: log,
+    onCancel: (jobId) => running.get(jobId)?.abort(new Error(CANCELLED_REASON)),
+  });
+
   const worker = new Worker(
     queue,
     async (job: Job) => {
@@ -70,7 +92,7 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       if (!parsed.success) {
         throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
       }
-      const result = await bound.process(parsed.data, job);
+      const result = await processCancellably(bound, parsed.data, job, running);
       return bound.definition.result.parse(result);
     },
     {
@@ -79,7 +101,6 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
       concurrency: options.concurrency ?? 1,
     },
   );
-  const log = options.logger.child({ queue });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('failed', (job, err) => {
     finished?.inc({ queue, name: job?.name ?? 'unknown', outcome: 'failed' });
@@ -89,5 +110,37 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
     );
   });
   worker.on('completed', (job) => finished?.inc({ queue, name: job.name, outcome: 'completed' }));
-  return { worker, close: () => worker.close() };
+  return {
+    worker,
+    cancellable: cancelRequests.ready,
+    close: async () => {
+      // The subscription outlives the worker's drain, so a job still finishing can be cancelled.
+      try {
+        await worker.close();
+      } finally {
+        cancelRequests.close();
+      }
+    },
+  };
+}
+
+/** Runs a processor with an abort signal that a cancel request for this job aborts. */
+async function processCancellably(
+  bound: BoundProcessor,
+  payload: unknown,
+  job: Job,
+  running: Map<string, AbortController>,
+): Promise<unknown> {
+  // BullMQ always gives a job taken from a queue its id.
+  const jobId = job.id!;
+  const controller = new AbortController();
+  running.set(jobId, controller);
+  try {
+    return await bound.process(payload, job, controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) throw new UnrecoverableError(CANCELLED_REASON);
+    throw error;
+  } finally {
+    running.delete(jobId);
+  }
 }

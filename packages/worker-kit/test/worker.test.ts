@@ -1,7 +1,7 @@
 import { type JobDefinition, QueueName } from '@conveyor/queue-contracts';
 import { createLogger } from '@conveyor/runtime/logger';
 import { createMetricsRegistry } from '@conveyor/runtime/metrics';
-import { redisOptions } from '@conveyor/runtime/redis';
+import { createRedis, redisOptions } from '@conveyor/runtime/redis';
 import {
   defaultTestRedisUrl,
   deleteKeysWithPrefix,
@@ -9,8 +9,10 @@ import {
 } from '@conveyor/test-harness/redis';
 import { waitUntil } from '@conveyor/test-harness/ports';
 import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { jobCancelChannel, requestJobCancel } from '../src/cancellation.js';
 import { bindProcessor, createQueueWorker, type QueueWorker } from '../src/worker.js';
 
 const connection = { host: '127.0.0.1', port: 6379 };
@@ -44,11 +46,15 @@ afterEach(async () => {
 });
 
 const start = (
-  process: (payload: { value: number }) => Promise<{ doubled: number }>,
+  process: (payload: { value: number }, signal: AbortSignal) => Promise<{ doubled: number }>,
   concurrency = 1,
 ) => {
   running = createQueueWorker({
-    processors: [bindProcessor(double, (payload) => process(payload as { value: number }))],
+    processors: [
+      bindProcessor(double, (payload, _job, signal) =>
+        process(payload as { value: number }, signal),
+      ),
+    ],
     connection: { ...connection, ...redisOptions('worker') },
     prefix,
     concurrency,
@@ -113,5 +119,122 @@ describe('createQueueWorker', () => {
     await worker.close();
     expect(finished).toBe(true);
     expect(await (await queue.getJob(job.id!))?.getState()).toBe('completed');
+  });
+});
+
+describe('cancellation', () => {
+  let publisher: Redis;
+  beforeEach(() => {
+    publisher = new Redis(connection);
+  });
+  afterEach(() => {
+    publisher.disconnect();
+  });
+
+  /** A processor that runs until its signal aborts, then stops as a cancellable one should. */
+  const untilAborted = (_payload: { value: number }, signal: AbortSignal) =>
+    new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    });
+
+  /** Adds a job and resolves once the worker runs it and hears cancel requests. */
+  async function startedJob(worker: QueueWorker) {
+    await worker.cancellable;
+    const job = await queue.add('test.double', { value: 1 }, double.options);
+    await waitUntil(async () => (await job.isActive()) === true, { what: 'job start' });
+    return job;
+  }
+
+  it('aborts the signal of a running job and fails it with Cancelled, without retries', async () => {
+    const job = await startedJob(start(untilAborted));
+    const finished = job.waitUntilFinished(events, 5_000);
+    await requestJobCancel(publisher, prefix, { queue: double.queue, jobId: job.id! });
+    await expect(finished).rejects.toThrow(/^Cancelled$/);
+    const failed = await queue.getJob(job.id!);
+    expect(failed?.failedReason).toBe('Cancelled');
+    expect(failed?.attemptsMade).toBe(1);
+    expect(await failed?.getState()).toBe('failed');
+  });
+
+  it('listens on a connection of its own when given an ioredis client', async () => {
+    const client = createRedis(defaultTestRedisUrl, 'worker');
+    try {
+      running = createQueueWorker({
+        processors: [
+          bindProcessor(double, (payload, _job, signal) =>
+            untilAborted(payload as { value: number }, signal),
+          ),
+        ],
+        connection: client,
+        prefix,
+        logger,
+      });
+      const job = await startedJob(running);
+      const finished = job.waitUntilFinished(events, 5_000);
+      await requestJobCancel(publisher, prefix, { queue: double.queue, jobId: job.id! });
+      await expect(finished).rejects.toThrow(/^Cancelled$/);
+      await running.close();
+      running = undefined;
+      // The client it was given is still the caller's, usable and not subscribed.
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('lets a processor that ignores the signal complete its job', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const job = await startedJob(
+      start(async ({ value }) => {
+        await gate;
+        return { doubled: value * 2 };
+      }),
+    );
+    await requestJobCancel(publisher, prefix, { queue: double.queue, jobId: job.id! });
+    release();
+    expect(await job.waitUntilFinished(events, 5_000)).toEqual({ doubled: 2 });
+  });
+
+  it('ignores requests for another queue, another job or in another shape', async () => {
+    let aborted = false;
+    const job = await startedJob(
+      start(async (_payload, signal) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        aborted = signal.aborted;
+        return { doubled: 0 };
+      }),
+    );
+    await requestJobCancel(publisher, prefix, { queue: 'another-queue', jobId: job.id! });
+    await requestJobCancel(publisher, prefix, { queue: double.queue, jobId: 'another-job' });
+    await publisher.publish(jobCancelChannel(prefix), 'not json');
+    await publisher.publish(jobCancelChannel(prefix), JSON.stringify({ jobId: job.id }));
+    expect(await job.waitUntilFinished(events, 5_000)).toEqual({ doubled: 0 });
+    expect(aborted).toBe(false);
+  });
+
+  it('hears requests under its own prefix only', async () => {
+    let aborted = false;
+    const job = await startedJob(
+      start(async (_payload, signal) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        aborted = signal.aborted;
+        return { doubled: 0 };
+      }),
+    );
+    await requestJobCancel(publisher, testPrefix(), { queue: double.queue, jobId: job.id! });
+    await job.waitUntilFinished(events, 5_000);
+    expect(aborted).toBe(false);
+  });
+
+  it('closes its subscriber connection with the worker', async () => {
+    const worker = start(async () => ({ doubled: 0 }));
+    await worker.cancellable;
+    const listeners = async () =>
+      ((await publisher.pubsub('NUMSUB', jobCancelChannel(prefix))) as [string, number])[1];
+    expect(await listeners()).toBe(1);
+    await worker.close();
+    running = undefined;
+    await waitUntil(async () => (await listeners()) === 0, { what: 'unsubscribe' });
   });
 });

@@ -2,12 +2,33 @@ import { isCrossSiteRequest } from '@conveyor/service-kit/auth';
 import { errorText, HttpError } from '@conveyor/service-kit/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { PolicyResolver, RateLimitPolicy } from '../../rate-limits.js';
-import { isAdminRoute } from '../../upstreams.js';
+import { acceptsTicketUpgrade, isAdminRoute } from '../../upstreams.js';
 
 export interface GuardOptions {
   policyFor: PolicyResolver;
   /** The CORS allow-list, also the origins allowed to open a cookie-authenticated socket. */
   allowedOrigins: readonly string[];
+  /** Whether a request is a WebSocket handshake the proxy would upgrade (websocket.ts). */
+  isUpgrade: (request: FastifyRequest) => boolean;
+}
+
+/** A WebSocket handshake that presents a `?ticket=` for the service to redeem. */
+function presentsTicket(request: FastifyRequest, isUpgrade: GuardOptions['isUpgrade']): boolean {
+  return isUpgrade(request) && (request.query as Record<string, unknown>).ticket !== undefined;
+}
+
+/**
+ * A browser sends cookies with a cross-site WebSocket handshake and CORS does not apply to it,
+ * so a handshake without a bearer token passes the same origin check as an unsafe method.
+ */
+function refuseCrossSiteHandshake(request: FastifyRequest, allowedOrigins: readonly string[]) {
+  if (
+    request.headers.upgrade !== undefined &&
+    request.headers.authorization === undefined &&
+    isCrossSiteRequest(request, allowedOrigins)
+  ) {
+    throw new HttpError(403, errorText.forbiddenCrossSite);
+  }
 }
 
 /**
@@ -21,19 +42,20 @@ export function createRouteGuard(app: FastifyInstance, options: GuardOptions) {
     const policies: Record<string, RateLimitPolicy> = {};
     for (const method of methods) policies[method] = options.policyFor(method, route.url);
     const adminOnly = isAdminRoute(route.url);
+    const ticketUpgrades = acceptsTicketUpgrade(route.url);
 
     return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      if (ticketUpgrades && presentsTicket(request, options.isUpgrade)) {
+        // The ticket is the credential, and only the service that issued it can redeem it (once,
+        // as the token's user); the service refuses a bad one with 401 before the socket opens.
+        // No rate limit: there is no verified user to count yet, and every ticket was bought
+        // with an authenticated, rate-limited POST /api/realtime/ticket.
+        refuseCrossSiteHandshake(request, options.allowedOrigins);
+        return;
+      }
       await app.authenticate(request);
       if (adminOnly) await app.requireAdmin(request);
-      // A browser sends cookies with a cross-site WebSocket handshake and CORS does not apply to
-      // it, so a cookie-authenticated upgrade passes the same origin check as an unsafe method.
-      if (
-        request.headers.upgrade !== undefined &&
-        request.headers.authorization === undefined &&
-        isCrossSiteRequest(request, options.allowedOrigins)
-      ) {
-        throw new HttpError(403, errorText.forbiddenCrossSite);
-      }
+      refuseCrossSiteHandshake(request, options.allowedOrigins);
       await app.consumeRateLimit(
         request,
         reply,

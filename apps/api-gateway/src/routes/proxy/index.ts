@@ -55,8 +55,13 @@ export default async function proxyRoutes(
   app.addContentTypeParser('application/json', parser);
   app.addContentTypeParser('*', parser);
 
+  const sockets = setupWebSocketProxy(app, {
+    maxPayload: options.bodyLimit,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+  });
+
   // Added before any route below, so every one of them gets its guard.
-  const guardFor = createRouteGuard(app, options);
+  const guardFor = createRouteGuard(app, { ...options, isUpgrade: sockets.isUpgrade });
   app.addHook('onRoute', (route) => {
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [guardFor(route), ...existing];
@@ -68,21 +73,19 @@ export default async function proxyRoutes(
     labelNames: ['upstream', 'reason'] as const,
     registers: [options.metrics],
   });
-  const sockets = setupWebSocketProxy(app, {
-    maxPayload: options.bodyLimit,
-    handshakeTimeoutMs: options.handshakeTimeoutMs,
-  });
 
   for (const upstream of options.upstreams) {
+    const onFailure = upstreamErrorHandler(upstream.name, failures);
     const forward = createForwarder({
       dispatcher: app.upstreamAgent,
       origin: upstream.url,
-      onFailure: upstreamErrorHandler(upstream.name, failures),
+      onFailure,
     });
-    const handler = (request: FastifyRequest, reply: FastifyReply): void => {
+    const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> | void => {
       if (climbsOut(request.raw.url!)) throw new HttpError(404, errorText.routeNotFound);
-      if (sockets.isUpgrade(request)) sockets.accept(request, reply, upstream.url);
-      else forward(request, reply);
+      if (sockets.isUpgrade(request))
+        return sockets.accept(request, reply, upstream.url, onFailure);
+      forward(request, reply);
     };
     for (const { prefix, routes } of upstream.prefixes) {
       for (const route of routes) {

@@ -9,8 +9,11 @@ function clientErrorIn(error: unknown): HttpError | undefined {
   return undefined;
 }
 
-/** undici's code for a service that accepted the connection but sent no headers in time. */
-const headersTimeout = 'UND_ERR_HEADERS_TIMEOUT';
+/**
+ * undici's code for a service that accepted the connection but sent no headers in time; a
+ * WebSocket handshake the service left unanswered is reported with it too (websocket.ts).
+ */
+export const UPSTREAM_TIMEOUT_CODE = 'UND_ERR_HEADERS_TIMEOUT';
 
 /**
  * How a failed upstream call answers: every failure is one attempt (undici's `dispatch` never
@@ -32,7 +35,7 @@ export function upstreamErrorHandler(
         .send(errorBody(clientError.message));
       return;
     }
-    const timedOut = (error as { code?: string }).code === headersTimeout;
+    const timedOut = (error as { code?: string }).code === UPSTREAM_TIMEOUT_CODE;
     failures.inc({ upstream, reason: timedOut ? 'timeout' : 'unavailable' });
     reply.log.warn(
       { upstream, err: error },

@@ -1,0 +1,31 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Seconds beyond the wait itself that the connection may stay idle while the answer is sent. */
+const MARGIN_MS = 5_000;
+
+/**
+ * Lets a request be held for `holdMs` without a byte on the wire, and tells when the client goes
+ * away. The server cuts a connection idle for REQUEST_TIMEOUT_MS (fastify's connectionTimeout,
+ * 30 s by default), shorter than a long poll may last; the connection's own timeout is raised
+ * for this request and put back by `release`.
+ */
+export function holdConnection(request: FastifyRequest, reply: FastifyReply, holdMs: number) {
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  // A response closes before it has been sent only when its connection went away.
+  reply.raw.once('close', onClose);
+  const socket = request.raw.socket as (typeof request.raw.socket & { timeout?: number }) | null;
+  const previous = socket?.timeout;
+  if (socket && previous !== undefined && previous > 0 && previous < holdMs + MARGIN_MS) {
+    socket.setTimeout(holdMs + MARGIN_MS);
+  }
+  return {
+    signal: gone.signal,
+    release() {
+      reply.raw.off('close', onClose);
+      if (socket && previous !== undefined && socket.timeout !== previous) {
+        socket.setTimeout(previous);
+      }
+    },
+  };
+}
