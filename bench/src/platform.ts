@@ -13,7 +13,8 @@ import type { BenchContext } from './harness/context.js';
  * of their own (removed when the benchmark ends), development tokens and the apps' common env.
  */
 
-export type AppName = 'api-gateway' | 'notifications-svc' | 'delivery-worker' | 'digest-worker';
+export type AppName =
+  'api-gateway' | 'notifications-svc' | 'webhooks-svc' | 'delivery-worker' | 'digest-worker';
 
 /** The entry point of an app, run as `pnpm dev` runs it (source conditions, tsx). */
 export const appEntry = (app: AppName): string =>
