@@ -71,6 +71,11 @@ export async function buildApp(deps: AppDeps) {
     allowedOrigins: config.CORS_ORIGINS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     handshakeTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    longPoll: {
+      upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+      maxWaitMs: config.LONG_POLL_MAX_MS,
+    },
     metrics: deps.metrics,
   });
   return app;

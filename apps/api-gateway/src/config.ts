@@ -74,8 +74,15 @@ export const ConfigSchema = z
     WEBHOOKS_URL: upstreamUrl('http://127.0.0.1:3003'),
     /** Comma-separated browser origins allowed by CORS (with credentials) and by the CSRF check. @defaultValue empty */
     CORS_ORIGINS: originList,
-    /** Milliseconds an upstream may take to send its response headers, and between body chunks; then 504. @defaultValue 30000 */
+    /** Milliseconds an upstream may take to send its response headers (a long poll: more, see LONG_POLL_MAX_MS), and between body chunks; then 504. @defaultValue 30000 */
     UPSTREAM_TIMEOUT_MS: positiveInt(30_000, 100),
+    /**
+     * Longest wait, in milliseconds, a long poll (`GET /api/jobs/:jobId/wait?timeout=`) may ask
+     * for at the gateway; the service then has UPSTREAM_TIMEOUT_MS more to answer. Above
+     * webhooks-svc's own limit (JOB_WAIT_MAX_SECONDS, at most 60 s), so that is the one a caller
+     * meets. @defaultValue 65000
+     */
+    LONG_POLL_MAX_MS: positiveInt(65_000, 100),
     /** Milliseconds to open a connection to an upstream; then 502. @defaultValue 2000 */
     UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(2_000, 100),
     /** Multiplier applied to every rate limit (spec table and defaults), e.g. 1000 for benchmarks. @defaultValue 1 */

@@ -44,7 +44,7 @@ export function upstreamsFrom(config: Config): readonly Upstream[] {
       name: 'webhooks',
       url: config.WEBHOOKS_URL,
       prefixes: [
-        { prefix: '/api/jobs', routes: [...catchAll, '/:jobId'] },
+        { prefix: '/api/jobs', routes: [...catchAll, '/:jobId', '/:jobId/wait'] },
         { prefix: '/api/webhooks', routes: [...catchAll, '/:id'] },
         // The real-time socket and its tickets; no catch-all, there is nothing else below.
         { prefix: '/api/realtime', routes: ['/', '/ticket'] },
@@ -64,6 +64,17 @@ const ticketUpgradeRoutes: ReadonlySet<string> = new Set(['/api/realtime']);
 
 export function acceptsTicketUpgrade(route: string): boolean {
   return ticketUpgradeRoutes.has(route);
+}
+
+/**
+ * Routes that hold their answer back for as long as the caller asks in `?timeout=` (seconds):
+ * spec 003's long poll, which may last longer than UPSTREAM_TIMEOUT_MS allows any other answer
+ * to take. The proxy gives them a timeout of their own (routes/proxy/long-poll.ts).
+ */
+const longPollRoutes: ReadonlySet<string> = new Set(['/api/jobs/:jobId/wait']);
+
+export function isLongPollRoute(route: string): boolean {
+  return longPollRoutes.has(route);
 }
 
 /** Whether a route pattern lies under `/api/admin`, which only the ADMIN role may reach. */

@@ -29,6 +29,8 @@ describe('config', () => {
       RATE_LIMIT_ON_REDIS_DOWN: 'open',
       RATE_LIMIT_DEFAULT_READ: 300,
       RATE_LIMIT_DEFAULT_WRITE: 60,
+      UPSTREAM_TIMEOUT_MS: 30_000,
+      LONG_POLL_MAX_MS: 65_000,
       JWT_SECRET: DEVELOPMENT_JWT_SECRET,
     });
   });

@@ -222,11 +222,19 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-/** The route handler that forwards a request to one service, path and query unchanged. */
+/**
+ * The route handler that forwards a request to one service, path and query unchanged.
+ * `headersTimeoutMs` replaces the dispatcher's (UPSTREAM_TIMEOUT_MS) for a request whose answer
+ * is meant to come late, a long poll (long-poll.ts); undefined keeps the dispatcher's.
+ */
 export function createForwarder(options: ForwarderOptions) {
   const { dispatcher, origin, onFailure } = options;
   const host = new URL(origin).host;
-  return function forward(request: FastifyRequest, reply: FastifyReply): void {
+  return function forward(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    headersTimeoutMs?: number,
+  ): void {
     const raw = request.raw;
     // The body is the stream from body-limit.ts (or nothing): passed on, never buffered.
     const body = (request.body as IncomingMessage | undefined) ?? null;
@@ -237,6 +245,7 @@ export function createForwarder(options: ForwarderOptions) {
         method: request.method,
         headers: upstreamRequestHeaders(raw, host, request.id),
         body,
+        headersTimeout: headersTimeoutMs,
       },
       new Exchange(request, reply, onFailure),
     );

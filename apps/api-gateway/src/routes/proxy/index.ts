@@ -2,10 +2,11 @@ import { Counter, type Registry } from '@conveyor/runtime/metrics';
 import { errorBody, errorText, HttpError } from '@conveyor/service-kit/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { PolicyResolver } from '../../rate-limits.js';
-import type { Upstream } from '../../upstreams.js';
+import { isLongPollRoute, type Upstream } from '../../upstreams.js';
 import { passBodyThrough } from './body-limit.js';
 import { createForwarder } from './forward.js';
 import { createRouteGuard } from './guard.js';
+import { holdForLongPoll, type LongPollTimeouts } from './long-poll.js';
 import { upstreamErrorHandler } from './upstream-errors.js';
 import { setupWebSocketProxy } from './websocket.js';
 
@@ -18,6 +19,8 @@ export interface ProxyRoutesOptions {
   bodyLimit: number;
   /** Milliseconds an upstream may take to accept a WebSocket handshake. */
   handshakeTimeoutMs: number;
+  /** What a long poll's own timeout is made of (long-poll.ts). */
+  longPoll: LongPollTimeouts;
   metrics: Registry;
 }
 
@@ -81,16 +84,30 @@ export default async function proxyRoutes(
       origin: upstream.url,
       onFailure,
     });
-    const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> | void => {
-      if (climbsOut(request.raw.url!)) throw new HttpError(404, errorText.routeNotFound);
-      if (sockets.isUpgrade(request))
-        return sockets.accept(request, reply, upstream.url, onFailure);
-      forward(request, reply);
-    };
+    const handlerFor =
+      (longPoll: boolean) =>
+      (request: FastifyRequest, reply: FastifyReply): Promise<void> | void => {
+        if (climbsOut(request.raw.url!)) throw new HttpError(404, errorText.routeNotFound);
+        if (sockets.isUpgrade(request))
+          return sockets.accept(request, reply, upstream.url, onFailure);
+        // A long poll answers when its wait is over, later than UPSTREAM_TIMEOUT_MS may allow.
+        forward(
+          request,
+          reply,
+          longPoll ? holdForLongPoll(request, reply, options.longPoll) : undefined,
+        );
+      };
+    const handler = handlerFor(false);
+    const longPollHandler = handlerFor(true);
     for (const { prefix, routes } of upstream.prefixes) {
       for (const route of routes) {
         // Paths go on unchanged: each service serves the full /api/... path itself.
-        app.route({ method: methods, url: route === '/' ? prefix : prefix + route, handler });
+        const url = route === '/' ? prefix : prefix + route;
+        app.route({
+          method: methods,
+          url,
+          handler: isLongPollRoute(url) ? longPollHandler : handler,
+        });
       }
     }
   }
