@@ -10,6 +10,7 @@ import { queuesOf, type JobCatalog } from './jobs/catalog.js';
 import { createJobSubmitter } from './jobs/submit.js';
 import { createJobWaiter } from './jobs/wait.js';
 import jobEvents from './plugins/job-events.js';
+import jobRunsRetention from './plugins/job-runs-retention.js';
 import jobsRepository from './plugins/jobs-repository.js';
 import realtimePlugin from './realtime/plugin.js';
 import jobRoutes from './routes/jobs/index.js';
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps) {
   // Every queue a user's job may run on, the catalog's own included.
   const queues = [...new Set([...jobEventsQueues(), ...queuesOf(catalog)])];
   await app.register(jobEvents, { config, db: deps.db.db, logger: deps.logger, queues });
+  await app.register(jobRunsRetention, { config, db: deps.db.db, logger: deps.logger });
 
   const jobs = app.jobsRepository;
   await app.register(jobRoutes, {
@@ -67,11 +69,6 @@ export async function buildApp(deps: AppDeps) {
     wait: createJobWaiter({ jobs, hub: app.jobEvents, producer }),
     waitMaxSeconds: config.JOB_WAIT_MAX_SECONDS,
   });
-  await app.register(realtimePlugin, {
-    hub: app.jobEvents,
-    redis: deps.redis,
-    db: deps.db.db,
-    config,
-  });
+  await app.register(realtimePlugin, { hub: app.jobEvents, redis: deps.redis, jobs, config });
   return app;
 }

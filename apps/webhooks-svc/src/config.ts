@@ -20,6 +20,12 @@ export const ConfigSchema = z
      * over when it dies. Turn it off where another process runs the consumer. @defaultValue true
      */
     JOB_REGISTRY_CONSUMER: booleanVar(true),
+    /**
+     * Days `job_runs` keeps a finished job; an instance running the registry consumer prunes
+     * older ones at start and every 6 hours. Unfinished jobs are kept however old. The bound
+     * only keeps the cut-off a valid date. @defaultValue 90
+     */
+    JOB_RUNS_RETENTION_DAYS: count(1, 36_500, 90),
     /** Open `/api/realtime` sockets one user may hold on one instance. @defaultValue 5 */
     REALTIME_MAX_CONNECTIONS_PER_USER: count(1, 100, 5),
     /**

@@ -8,7 +8,8 @@ export {
   type RegistryConsumerOptions,
 } from './registry/consumer.js';
 export { REMOVED_REASON } from './registry/fold.js';
-export { pruneJobRuns } from './registry/prune.js';
+export { pruneJobRuns, type PruneOptions } from './registry/prune.js';
+export { recordNewJobs, type NewJob, type RegistryWriter } from './registry/record.js';
 
 /** Every queue of the platform: the registry records them all. */
 export function jobEventsQueues(): readonly QueueName[] {

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../src/events.js';
 import { createJobInfoReader, type JobInfoReader } from '../src/job-info.js';
-import { applyJobEvents, pruneJobRuns } from '../src/registry.js';
+import { applyJobEvents, pruneJobRuns, recordNewJobs } from '../src/registry.js';
 import { idleQueue, quickRetry, readEvents, startJobs, testQueue, type Jobs } from './fixtures.js';
 
 const prefix = testPrefix();
@@ -191,6 +191,59 @@ describe('applyJobEvents', () => {
   });
 });
 
+describe('recordNewJobs', () => {
+  const recorded = async (jobId: string, queue: QueueName = testQueue) => {
+    const info = (await readInfo(queue, jobId))!;
+    await recordNewJobs(handle.db, [{ queue, jobId, info }]);
+  };
+
+  it('writes a waiting row that the consumer then takes as its own', async () => {
+    const id = await jobs.add('ok', { ownerId: 'alice', clipId: 'c-2' }, { attempts: 3 });
+    await recorded(id);
+    expect(await row(id)).toMatchObject({
+      name: 'ok',
+      ownerId: 'alice',
+      state: 'waiting',
+      maxAttempts: 3,
+      payloadSummary: { clipId: 'c-2' },
+      lastEventId: null,
+    });
+    await jobs.finished(id);
+    const events = await applyStream(id);
+    expect(await row(id)).toMatchObject({
+      state: 'completed',
+      result: { ok: true, attempt: 1 },
+      attemptsMade: 1,
+      lastEventId: events.at(-1)!.streamId,
+    });
+  });
+
+  it('never overwrites a row the consumer wrote', async () => {
+    const id = await jobs.add('ok', { ownerId: 'bob' });
+    await jobs.finished(id);
+    await applyStream(id);
+    const before = await row(id);
+    await recorded(id);
+    expect(await row(id)).toEqual(before);
+  });
+
+  it('stores what the consumer stores: no NUL, no owner unknown here', async () => {
+    const info = {
+      name: 'nul\u0000name',
+      ownerId: 'nobody',
+      payloadSummary: { note: 'a\u0000b' },
+      maxAttempts: 1,
+      createdAt: Date.now(),
+    };
+    await recordNewJobs(handle.db, [{ queue: 'record-test', jobId: 'sanitized', info }]);
+    expect(await row('sanitized', 'record-test')).toMatchObject({
+      name: 'nulname',
+      ownerId: null,
+      payloadSummary: { note: 'ab' },
+    });
+  });
+});
+
 describe('pruneJobRuns', () => {
   it('deletes finished runs older than the cut-off and keeps the rest', async () => {
     const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
@@ -209,5 +262,14 @@ describe('pruneJobRuns', () => {
       .orderBy(jobRuns.jobId);
     expect(left.map((r) => r.jobId)).toEqual(['old-waiting', 'recent']);
     expect(await pruneJobRuns(handle.db, 5)).toBe(1);
+  });
+
+  it('deletes nothing once its signal has aborted', async () => {
+    const finishedAt = new Date(Date.now() - 100 * 86_400_000);
+    await handle.db
+      .insert(jobRuns)
+      .values({ queue: 'prune-test', jobId: 'kept', name: 'old', state: 'completed', finishedAt });
+    expect(await pruneJobRuns(handle.db, 90, { signal: AbortSignal.abort() })).toBe(0);
+    expect(await row('kept', 'prune-test')).toBeDefined();
   });
 });

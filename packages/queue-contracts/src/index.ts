@@ -3,3 +3,4 @@ export * from './queues.js';
 export * from './options.js';
 export * from './jobs.js';
 export * from './schedules.js';
+export * from './cancellation.js';

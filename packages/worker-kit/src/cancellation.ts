@@ -1,40 +1,13 @@
+import { decodeJobCancelRequest, jobCancelChannel } from '@conveyor/queue-contracts';
 import type { Logger } from '@conveyor/runtime/logger';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { z } from 'zod';
 
 /**
- * Cancellation of running jobs. BullMQ can remove a waiting or delayed job, but an active one
- * is held by whichever worker instance took it, so a cancel request is broadcast on a pub/sub
- * channel and the instance that holds the job aborts it. Pub/sub (not a stream) on purpose: a
- * request only matters to a job running at that moment, and a job that is not running anywhere
- * is cancelled by removing it from its queue instead.
+ * The workers' side of cancelling running jobs: hearing the requests queue-contracts' cancel
+ * contract describes (the channel, the message, why pub/sub). Publishing them is the asking
+ * service's business.
  */
-
-/** The reason a cancelled job fails with. */
-export const CANCELLED_REASON = 'Cancelled';
-
-/** The channel of cancel requests under a BullMQ key prefix: `<prefix>:job-cancel`. */
-export const jobCancelChannel = (prefix: string): string => `${prefix}:job-cancel`;
-
-export const JobCancelRequestSchema = z.object({
-  queue: z.string().min(1),
-  jobId: z.string().min(1),
-});
-
-export type JobCancelRequest = z.infer<typeof JobCancelRequestSchema>;
-
-/**
- * Asks the worker that holds the job to abort it. Resolves with how many worker instances heard
- * the request (every instance of every queue listens, so this is not whether the job was held).
- */
-export async function requestJobCancel(
-  redis: Redis,
-  prefix: string,
-  request: JobCancelRequest,
-): Promise<number> {
-  return redis.publish(jobCancelChannel(prefix), JSON.stringify(request));
-}
 
 export interface CancelListener {
   /** Resolves once the subscription is in place; requests published before it are not heard. */
@@ -70,12 +43,12 @@ export function listenForCancelRequests(options: {
   subscriber.on('error', (err) => logger.warn({ err }, 'cancel subscriber error'));
   subscriber.on('message', (from: string, message: string) => {
     if (from !== channel) return;
-    const parsed = JobCancelRequestSchema.safeParse(safeJson(message));
-    if (!parsed.success) {
+    const request = decodeJobCancelRequest(message);
+    if (request === null) {
       logger.warn({ message }, 'ignored a malformed cancel request');
       return;
     }
-    if (parsed.data.queue === options.queue) options.onCancel(parsed.data.jobId);
+    if (request.queue === options.queue) options.onCancel(request.jobId);
   });
   const ready = subscriber.subscribe(channel).then(
     () => undefined,
@@ -84,12 +57,4 @@ export function listenForCancelRequests(options: {
   );
   // disconnect, not quit: a subscriber has nothing to flush, and quit could wait on an outage.
   return { ready, close: () => subscriber.disconnect() };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,9 +1,9 @@
-import type { JobDefinition } from '@conveyor/queue-contracts';
+import { CANCELLED_REASON, type JobDefinition } from '@conveyor/queue-contracts';
 import type { Logger } from '@conveyor/runtime/logger';
 import { Counter, type Registry } from '@conveyor/runtime/metrics';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { z } from 'zod';
-import { CANCELLED_REASON, listenForCancelRequests } from './cancellation.js';
+import { listenForCancelRequests } from './cancellation.js';
 
 /**
  * A processor: a plain function of the parsed payload (and the BullMQ job, for progress). The
@@ -53,8 +53,9 @@ export interface QueueWorker {
  * A BullMQ worker for one queue. Every payload is parsed with its job's schema before the
  * processor sees it; a payload that does not parse, or a job name the queue does not know,
  * fails at once without retries, since retrying cannot fix it. A job cancelled while it runs
- * (`requestJobCancel`) has its processor's signal aborted; if the processor then throws, the job
- * fails with `Cancelled` and is not retried, since the user asked for it to stop.
+ * (a request on queue-contracts' cancel channel) has its processor's signal aborted; if the
+ * processor then throws, the job fails with `Cancelled` and is not retried, since the user
+ * asked for it to stop.
  */
 export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const queues = new Set(options.processors.map((bound) => bound.definition.queue));

@@ -1,4 +1,10 @@
-import { type JobDefinition, QueueName } from '@conveyor/queue-contracts';
+import {
+  encodeJobCancelRequest,
+  jobCancelChannel,
+  type JobCancelRequest,
+  type JobDefinition,
+  QueueName,
+} from '@conveyor/queue-contracts';
 import { createLogger } from '@conveyor/runtime/logger';
 import { createMetricsRegistry } from '@conveyor/runtime/metrics';
 import { createRedis, redisOptions } from '@conveyor/runtime/redis';
@@ -12,7 +18,6 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { jobCancelChannel, requestJobCancel } from '../src/cancellation.js';
 import { bindProcessor, createQueueWorker, type QueueWorker } from '../src/worker.js';
 
 const connection = { host: '127.0.0.1', port: 6379 };
@@ -131,6 +136,10 @@ describe('cancellation', () => {
     publisher.disconnect();
   });
 
+  /** Publishes a cancel request as webhooks-svc does, by the contract alone. */
+  const publishCancel = (under: string, request: JobCancelRequest) =>
+    publisher.publish(jobCancelChannel(under), encodeJobCancelRequest(request));
+
   /** A processor that runs until its signal aborts, then stops as a cancellable one should. */
   const untilAborted = (_payload: { value: number }, signal: AbortSignal) =>
     new Promise<never>((_, reject) => {
@@ -148,7 +157,7 @@ describe('cancellation', () => {
   it('aborts the signal of a running job and fails it with Cancelled, without retries', async () => {
     const job = await startedJob(start(untilAborted));
     const finished = job.waitUntilFinished(events, 5_000);
-    await requestJobCancel(publisher, prefix, { queue: double.queue, jobId: job.id! });
+    await publishCancel(prefix, { queue: double.queue, jobId: job.id! });
     await expect(finished).rejects.toThrow(/^Cancelled$/);
     const failed = await queue.getJob(job.id!);
     expect(failed?.failedReason).toBe('Cancelled');
@@ -171,7 +180,7 @@ describe('cancellation', () => {
       });
       const job = await startedJob(running);
       const finished = job.waitUntilFinished(events, 5_000);
-      await requestJobCancel(publisher, prefix, { queue: double.queue, jobId: job.id! });
+      await publishCancel(prefix, { queue: double.queue, jobId: job.id! });
       await expect(finished).rejects.toThrow(/^Cancelled$/);
       await running.close();
       running = undefined;
@@ -191,7 +200,7 @@ describe('cancellation', () => {
         return { doubled: value * 2 };
       }),
     );
-    await requestJobCancel(publisher, prefix, { queue: double.queue, jobId: job.id! });
+    await publishCancel(prefix, { queue: double.queue, jobId: job.id! });
     release();
     expect(await job.waitUntilFinished(events, 5_000)).toEqual({ doubled: 2 });
   });
@@ -205,8 +214,8 @@ describe('cancellation', () => {
         return { doubled: 0 };
       }),
     );
-    await requestJobCancel(publisher, prefix, { queue: 'another-queue', jobId: job.id! });
-    await requestJobCancel(publisher, prefix, { queue: double.queue, jobId: 'another-job' });
+    await publishCancel(prefix, { queue: 'another-queue', jobId: job.id! });
+    await publishCancel(prefix, { queue: double.queue, jobId: 'another-job' });
     await publisher.publish(jobCancelChannel(prefix), 'not json');
     await publisher.publish(jobCancelChannel(prefix), JSON.stringify({ jobId: job.id }));
     expect(await job.waitUntilFinished(events, 5_000)).toEqual({ doubled: 0 });
@@ -222,7 +231,7 @@ describe('cancellation', () => {
         return { doubled: 0 };
       }),
     );
-    await requestJobCancel(publisher, testPrefix(), { queue: double.queue, jobId: job.id! });
+    await publishCancel(testPrefix(), { queue: double.queue, jobId: job.id! });
     await job.waitUntilFinished(events, 5_000);
     expect(aborted).toBe(false);
   });

@@ -1,8 +1,13 @@
 import type { JobRun } from '@conveyor/db/schema';
 import { eventsStreamKey } from '@conveyor/job-events/events';
-import { isQueueName, type QueueName } from '@conveyor/queue-contracts';
+import {
+  CANCELLED_REASON,
+  encodeJobCancelRequest,
+  isQueueName,
+  jobCancelChannel,
+  type QueueName,
+} from '@conveyor/queue-contracts';
 import type { Producer } from '@conveyor/queue-contracts/producer';
-import { CANCELLED_REASON, requestJobCancel } from '@conveyor/worker-kit/cancellation';
 import type { Redis } from 'ioredis';
 import type { JobsRepository } from '../plugins/jobs-repository.js';
 import { isFinished } from './job-view.js';
@@ -26,11 +31,17 @@ export interface CancelDeps {
 /**
  * Cancels a job the caller owns. BullMQ's state decides, not the registry's, which may lag:
  * a job that has not started is removed from its queue, and a running one is aborted through
- * its worker (worker-kit's cancel channel), which fails it with `Cancelled` without retrying.
+ * its worker (queue-contracts' cancel channel, which worker-kit's workers listen on), which
+ * fails it with `Cancelled` without retrying.
  */
 export function createJobCanceller(deps: CancelDeps) {
+  // Every worker instance of every queue hears it and the one holding the job aborts it, so
+  // PUBLISH's count of listeners says nothing about this job and is not looked at.
   const signal = (row: JobRun) =>
-    requestJobCancel(deps.redis, deps.prefix, { queue: row.queue, jobId: row.jobId });
+    deps.redis.publish(
+      jobCancelChannel(deps.prefix),
+      encodeJobCancelRequest({ queue: row.queue, jobId: row.jobId }),
+    );
 
   /** The id of the newest entry of the queue's events stream, which the removal's is among. */
   const newestEventId = async (queue: QueueName): Promise<string | null> => {

@@ -1,6 +1,7 @@
 import type { Database } from '@conveyor/db/client';
 import { jobRuns, type JobRun } from '@conveyor/db/schema';
 import type { JobInfo } from '@conveyor/job-events/job-info';
+import { recordNewJobs } from '@conveyor/job-events/registry';
 import { and, count, desc, eq, notInArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -69,25 +70,12 @@ export function createJobsRepository(db: Database) {
     },
 
     /**
-     * Writes the row of a job just queued, as the registry consumer writes it from the job's
-     * first event (and the consumer keeps a row that exists), so that the submitter can read
-     * its job at once instead of after the consumer has caught up.
+     * Writes the row of a job just queued, so that the submitter can read its job at once
+     * instead of after the registry consumer has caught up. The registry's own insert: a row
+     * the consumer already wrote stays as it is, and the consumer takes this one for its own.
      */
     async recordQueued(queue: string, jobId: string, info: JobInfo): Promise<void> {
-      const createdAt = new Date(info.createdAt);
-      await db
-        .insert(jobRuns)
-        .values({
-          queue,
-          jobId,
-          name: info.name,
-          ownerId: info.ownerId,
-          maxAttempts: info.maxAttempts,
-          payloadSummary: info.payloadSummary,
-          createdAt,
-          updatedAt: createdAt,
-        })
-        .onConflictDoNothing();
+      await recordNewJobs(db, [{ queue, jobId, info }]);
     },
 
     /**

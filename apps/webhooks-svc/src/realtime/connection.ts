@@ -4,10 +4,10 @@ import type { Claims } from '@conveyor/service-kit/claims';
 import { errorText, isDependencyOutage } from '@conveyor/service-kit/errors';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { JobsRepository } from '../plugins/jobs-repository.js';
 import { parseClientMessage, type ClientMessage } from './client-messages.js';
 import { CloseCode, CloseReason } from './close-codes.js';
 import { runAt } from './deadline.js';
-import type { OwnsJob } from './job-ownership.js';
 import { jobMessages, notificationMessage, type ServerMessage } from './server-messages.js';
 
 /** Jobs one socket may follow by id at once; the user-wide `job:*` events need no subscription. */
@@ -15,7 +15,8 @@ export const MAX_JOB_SUBSCRIPTIONS = 100;
 
 export interface ConnectionOptions {
   hub: JobEventHub;
-  ownsJob: OwnsJob;
+  /** The registry's owner lookup: whether a `subscribe:job` id is the user's. */
+  jobs: Pick<JobsRepository, 'find'>;
   /** REALTIME_MAX_BUFFERED_BYTES. */
   maxBufferedBytes: number;
   log: FastifyBaseLogger;
@@ -69,8 +70,9 @@ export function openConnection(socket: WebSocket, claims: Claims, options: Conne
       send({ type: 'error', message: 'Too many subscriptions', jobId });
       return;
     }
-    // Another user's job answers exactly like a missing one (DESIGN.md, "Identity").
-    if (!(await options.ownsJob(userId, jobId))) {
+    // Another user's job answers exactly like a missing one (DESIGN.md, "Identity"): the
+    // repository finds neither.
+    if ((await options.jobs.find(userId, jobId)) === null) {
       send({ type: 'error', message: 'Job not found', jobId });
       return;
     }

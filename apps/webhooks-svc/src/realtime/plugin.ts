@@ -1,16 +1,15 @@
 import { once } from 'node:events';
-import type { Database } from '@conveyor/db/client';
 import type { JobEventHub } from '@conveyor/job-events/hub';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { JobsRepository } from '../plugins/jobs-repository.js';
 import { CloseCode, CloseReason } from './close-codes.js';
 import { createConnectionRegistry } from './connection-registry.js';
 import { openConnection } from './connection.js';
 import { createHandshakeGuard } from './handshake.js';
 import { createHeartbeat } from './heartbeat.js';
-import { createJobOwnership } from './job-ownership.js';
 import ticketRoute from './ticket-route.js';
 import { createTicketStore } from './tickets.js';
 
@@ -19,8 +18,8 @@ export interface RealtimePluginOptions {
   hub: JobEventHub;
   /** The fail-fast request connection: tickets. */
   redis: Redis;
-  /** The job registry: ownership of `subscribe:job` ids. */
-  db: Database;
+  /** The job registry: ownership of `subscribe:job` ids, looked up as the jobs API does. */
+  jobs: Pick<JobsRepository, 'find'>;
   config: Config;
 }
 
@@ -46,7 +45,7 @@ const realtimePlugin: FastifyPluginAsyncZod<RealtimePluginOptions> = async (app,
   const heartbeat = createHeartbeat(config.REALTIME_HEARTBEAT_MS);
   const connectionOptions = {
     hub: options.hub,
-    ownsJob: createJobOwnership(options.db),
+    jobs: options.jobs,
     maxBufferedBytes: config.REALTIME_MAX_BUFFERED_BYTES,
   };
 

@@ -1,12 +1,10 @@
 import type { Database } from '@conveyor/db/client';
-import { jobRuns, users } from '@conveyor/db/schema';
+import { jobRuns } from '@conveyor/db/schema';
 import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { JobEvent } from '../events.js';
 import type { JobInfo } from '../job-info.js';
 import { foldEvents, type RunState } from './fold.js';
-import { withoutNul } from './sanitize.js';
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+import { recordNewJobs } from './record.js';
 
 interface JobBatch {
   queue: string;
@@ -45,35 +43,6 @@ function whereJobs(jobs: readonly JobBatch[]): SQL | undefined {
   );
 }
 
-/**
- * The owner, if that user exists: `owner_id` references `users`, and a job for a user not
- * provisioned here must not fail the whole batch. Users are provisioned on their first
- * request, before they can submit a job, so in practice the owner is always found.
- */
-const existingUser = (userId: string) =>
-  sql`(select ${users.id} from ${users} where ${users.id} = ${userId})`;
-
-/** Inserts the rows of jobs seen for the first time; rows that exist are left alone. */
-async function insertMissingRows(tx: Transaction, jobs: readonly JobBatch[]): Promise<void> {
-  const known = jobs.filter((job) => job.info !== null);
-  if (known.length === 0) return;
-  await tx
-    .insert(jobRuns)
-    .values(
-      known.map(({ queue, jobId, info }) => ({
-        queue,
-        jobId,
-        name: withoutNul(info!.name),
-        ownerId: info!.ownerId === null ? null : existingUser(info!.ownerId),
-        maxAttempts: info!.maxAttempts,
-        payloadSummary: withoutNul(info!.payloadSummary),
-        createdAt: new Date(info!.createdAt),
-        updatedAt: new Date(info!.createdAt),
-      })),
-    )
-    .onConflictDoNothing();
-}
-
 const excluded = (column: string) => sql.raw(`excluded.${column}`);
 
 /**
@@ -92,7 +61,11 @@ export async function applyJobEvents(
   const jobs = groupByJob(events);
   if (jobs.length === 0) return 0;
   return db.transaction(async (tx) => {
-    await insertMissingRows(tx, jobs);
+    // Jobs seen for the first time; rows that exist are left alone.
+    await recordNewJobs(
+      tx,
+      jobs.flatMap(({ queue, jobId, info }) => (info === null ? [] : [{ queue, jobId, info }])),
+    );
     const rows = await tx
       .select()
       .from(jobRuns)
