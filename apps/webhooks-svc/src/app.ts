@@ -12,6 +12,7 @@ import { createJobWaiter } from './jobs/wait.js';
 import jobEvents from './plugins/job-events.js';
 import jobRunsRetention from './plugins/job-runs-retention.js';
 import jobsRepository from './plugins/jobs-repository.js';
+import { realtimeOpenApiPaths } from './realtime/openapi.js';
 import realtimePlugin from './realtime/plugin.js';
 import jobRoutes from './routes/jobs/index.js';
 
@@ -32,6 +33,7 @@ export async function buildApp(deps: AppDeps) {
     description:
       'User jobs and webhooks: polling, real-time events and signed webhook delivery (spec 004).',
     version: '1.0.0',
+    paths: realtimeOpenApiPaths,
   });
 
   // Submitted jobs, and reads and removals of the caller's jobs. The producer shares the

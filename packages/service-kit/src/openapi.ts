@@ -7,6 +7,11 @@ export interface OpenApiOptions {
   title: string;
   description: string;
   version: string;
+  /**
+   * Path items for routes the generator cannot see, such as a WebSocket upgrade
+   * (@fastify/websocket hides its routes from the document).
+   */
+  paths?: Record<string, Record<string, unknown>>;
 }
 
 /** Path of every app's own OpenAPI document; the gateway merges them. */
@@ -28,6 +33,8 @@ async function openApi(app: FastifyInstance, options: OpenApiOptions): Promise<v
         },
       },
       security: [{ bearerAuth: [] }, { sessionCookie: [] }],
+      // A copy: the generator adds every route's path to this object.
+      ...(options.paths ? { paths: { ...options.paths } } : {}),
     },
     transform: jsonSchemaTransform,
   });

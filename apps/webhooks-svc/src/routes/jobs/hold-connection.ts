@@ -3,13 +3,23 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 /** Seconds beyond the wait itself that the connection may stay idle while the answer is sent. */
 const MARGIN_MS = 5_000;
 
+/** A held request: `signal` aborts when the client goes away; `release` ends the hold. */
+export interface HeldConnection {
+  signal: AbortSignal;
+  release: () => void;
+}
+
 /**
  * Lets a request be held for `holdMs` without a byte on the wire, and tells when the client goes
  * away. The server cuts a connection idle for REQUEST_TIMEOUT_MS (fastify's connectionTimeout,
  * 30 s by default), shorter than a long poll may last; the connection's own timeout is raised
  * for this request and put back by `release`.
  */
-export function holdConnection(request: FastifyRequest, reply: FastifyReply, holdMs: number) {
+export function holdConnection(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  holdMs: number,
+): HeldConnection {
   const gone = new AbortController();
   const onClose = () => gone.abort();
   // A response closes before it has been sent only when its connection went away.
