@@ -23,15 +23,15 @@ afterAll(async () => {
 });
 
 const routes: [method: string, path: string, success: string, errors: string[]][] = [
-  ['get', '/api/notifications', '200', ['400', '401', '500']],
-  ['post', '/api/notifications', '201', ['400', '401', '403', '404', '500']],
-  ['get', '/api/notifications/unread-count', '200', ['401', '500']],
-  ['post', '/api/notifications/read-all', '200', ['401', '500']],
-  ['post', '/api/notifications/{id}/read', '200', ['401', '404', '500']],
-  ['post', '/api/notifications/{id}/unread', '200', ['401', '404', '500']],
-  ['delete', '/api/notifications/{id}', '200', ['401', '404', '500']],
-  ['get', '/api/notifications/preferences', '200', ['401', '500']],
-  ['patch', '/api/notifications/preferences', '200', ['400', '401', '500']],
+  ['get', '/api/notifications', '200', ['400', '401', '500', '503']],
+  ['post', '/api/notifications', '201', ['400', '401', '403', '404', '500', '503']],
+  ['get', '/api/notifications/unread-count', '200', ['401', '500', '503']],
+  ['post', '/api/notifications/read-all', '200', ['401', '500', '503']],
+  ['post', '/api/notifications/{id}/read', '200', ['401', '404', '500', '503']],
+  ['post', '/api/notifications/{id}/unread', '200', ['401', '404', '500', '503']],
+  ['delete', '/api/notifications/{id}', '200', ['401', '404', '500', '503']],
+  ['get', '/api/notifications/preferences', '200', ['401', '500', '503']],
+  ['patch', '/api/notifications/preferences', '200', ['400', '401', '500', '503']],
 ];
 
 describe('the OpenAPI document', () => {
