@@ -4,9 +4,11 @@ import { createTestDatabase, type TestDatabase } from '@conveyor/db/testing';
 import { DEVELOPMENT_JWT_SECRET } from '@conveyor/service-kit/auth-config';
 import type { Role } from '@conveyor/service-kit/claims';
 import { signToken } from '@conveyor/service-kit/tokens';
+import { freePort } from '@conveyor/test-harness/ports';
 import { deleteKeysWithPrefix } from '@conveyor/test-harness/redis';
 import { loadBenchConfig, processEnvironment, type BenchConfig } from './config.js';
 import type { BenchContext } from './harness/context.js';
+import type { RunningService } from './harness/processes.js';
 
 /**
  * What the Conveyor benchmarks share: the apps' entry points, a database and a BullMQ prefix
@@ -70,4 +72,49 @@ export function appEnv(
     DATABASE_URL: database.url,
     BULL_PREFIX: prefix,
   };
+}
+
+/** An app of the workspace on `port`, with `env`, once its `/readyz` answers. */
+export function startApp(
+  ctx: BenchContext,
+  app: AppName,
+  env: Record<string, string>,
+  port: number,
+): Promise<RunningService> {
+  return ctx.startService({
+    entry: appEntry(app),
+    env: { ...env, PORT: String(port) },
+    readyUrl: `http://127.0.0.1:${port}/readyz`,
+  });
+}
+
+type UpstreamVar = 'NOTIFICATIONS_URL' | 'ADMIN_JOBS_URL' | 'WEBHOOKS_URL';
+
+/**
+ * api-gateway on `port` in front of the `upstreams` a benchmark runs; the others point at a
+ * port nothing listens on, since the run never calls them.
+ */
+export async function startGateway(
+  ctx: BenchContext,
+  env: Record<string, string>,
+  options: {
+    port: number;
+    upstreams: Partial<Record<UpstreamVar, string>>;
+    rateLimitScale: string;
+  },
+): Promise<RunningService> {
+  const unused = `http://127.0.0.1:${await freePort()}`;
+  return startApp(
+    ctx,
+    'api-gateway',
+    {
+      ...env,
+      NOTIFICATIONS_URL: unused,
+      ADMIN_JOBS_URL: unused,
+      WEBHOOKS_URL: unused,
+      ...options.upstreams,
+      RATE_LIMIT_SCALE: options.rateLimitScale,
+    },
+    options.port,
+  );
 }

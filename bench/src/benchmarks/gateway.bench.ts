@@ -6,7 +6,8 @@ import type { LoadMeasurement } from '../harness/context.js';
 import type { CpuReading } from '../harness/cpu.js';
 import { combineCpu, combineRounds } from '../harness/rounds.js';
 import {
-  appEntry,
+  startApp,
+  startGateway,
   appEnv,
   benchConfig,
   fixtureEntry,
@@ -58,8 +59,7 @@ export default defineBenchmark({
       deleteKeysWithPrefix(config.BENCH_REDIS_URL, `conveyor:rate-limit:GET ${path}|${userId}`),
     );
 
-    const [servicePort, gatewayPort, barePort, unusedPort] = await Promise.all([
-      freePort(),
+    const [servicePort, gatewayPort, barePort] = await Promise.all([
       freePort(),
       freePort(),
       freePort(),
@@ -68,23 +68,11 @@ export default defineBenchmark({
     const gatewayOrigin = `http://127.0.0.1:${gatewayPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}/`;
 
-    const service = await ctx.startService({
-      entry: appEntry('notifications-svc'),
-      env: { ...env, PORT: String(servicePort) },
-      readyUrl: `${serviceOrigin}/readyz`,
-    });
-    const gateway = await ctx.startService({
-      entry: appEntry('api-gateway'),
-      env: {
-        ...env,
-        PORT: String(gatewayPort),
-        NOTIFICATIONS_URL: serviceOrigin,
-        // Not called in this run; a port nothing listens on.
-        ADMIN_JOBS_URL: `http://127.0.0.1:${unusedPort}`,
-        WEBHOOKS_URL: `http://127.0.0.1:${unusedPort}`,
-        RATE_LIMIT_SCALE: rateLimitScale,
-      },
-      readyUrl: `${gatewayOrigin}/readyz`,
+    const service = await startApp(ctx, 'notifications-svc', env, servicePort);
+    const gateway = await startGateway(ctx, env, {
+      port: gatewayPort,
+      upstreams: { NOTIFICATIONS_URL: serviceOrigin },
+      rateLimitScale,
     });
     const bare = await ctx.startService({
       entry: fixtureEntry('hello-fastify.ts'),

@@ -5,7 +5,15 @@ import { deleteKeysWithPrefix } from '@conveyor/test-harness/redis';
 import { Queue, type Job } from 'bullmq';
 import { defineBenchmark } from '../harness/definition.js';
 import type { RunningService } from '../harness/processes.js';
-import { appEntry, appEnv, benchConfig, ownDatabase, ownPrefix, tokenFor } from '../platform.js';
+import {
+  appEnv,
+  benchConfig,
+  ownDatabase,
+  ownPrefix,
+  startApp,
+  startGateway,
+  tokenFor,
+} from '../platform.js';
 import { publishProgress } from '../progress-publisher.js';
 import { connectClients, type ReceiptSummary } from '../realtime-clients.js';
 
@@ -42,27 +50,12 @@ export default defineBenchmark({
       ),
     );
 
-    const [servicePort, gatewayPort, unusedPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    const service = await ctx.startService({
-      entry: appEntry('webhooks-svc'),
-      env: { ...env, PORT: String(servicePort) },
-      readyUrl: `http://127.0.0.1:${servicePort}/readyz`,
-    });
-    const gateway = await ctx.startService({
-      entry: appEntry('api-gateway'),
-      env: {
-        ...env,
-        PORT: String(gatewayPort),
-        WEBHOOKS_URL: `http://127.0.0.1:${servicePort}`,
-        NOTIFICATIONS_URL: `http://127.0.0.1:${unusedPort}`,
-        ADMIN_JOBS_URL: `http://127.0.0.1:${unusedPort}`,
-        RATE_LIMIT_SCALE: rateLimitScale,
-      },
-      readyUrl: `http://127.0.0.1:${gatewayPort}/readyz`,
+    const [servicePort, gatewayPort] = await Promise.all([freePort(), freePort()]);
+    const service = await startApp(ctx, 'webhooks-svc', env, servicePort);
+    const gateway = await startGateway(ctx, env, {
+      port: gatewayPort,
+      upstreams: { WEBHOOKS_URL: `http://127.0.0.1:${servicePort}` },
+      rateLimitScale,
     });
 
     // One job per user on a queue no process works on: its progress reports are the events.
