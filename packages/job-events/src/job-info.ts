@@ -1,5 +1,6 @@
 import type { QueueName } from '@conveyor/queue-contracts';
 import type { Redis } from 'ioredis';
+import type { JobEvent } from './events.js';
 import { LruCache } from './lru.js';
 import { summarizePayload } from './payload-summary.js';
 
@@ -81,4 +82,16 @@ export function createJobInfoReader(
     }, forget);
     return read;
   };
+}
+
+/**
+ * Each event beside its job's info (null when the job is gone), looked up all at once: the
+ * reader shares one round trip among the events of one job, and ioredis pipelines the rest.
+ */
+export async function withJobInfo(
+  readInfo: JobInfoReader,
+  events: readonly JobEvent[],
+): Promise<{ event: JobEvent; info: JobInfo | null }[]> {
+  const infos = await Promise.all(events.map((event) => readInfo(event.queue, event.jobId)));
+  return events.map((event, index) => ({ event, info: infos[index] ?? null }));
 }

@@ -1,6 +1,7 @@
 import type { Database } from '@conveyor/db/client';
 import { pruneJobRuns } from '@conveyor/job-events/registry';
 import type { Logger } from '@conveyor/runtime/logger';
+import { createPeriodicTask, type PeriodicTask } from '@conveyor/runtime/periodic';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
@@ -25,56 +26,20 @@ export async function pruneExpiredJobRuns(
   return deleted;
 }
 
-export interface JobRunsRetention {
-  /** Prunes now, without waiting for it, then every `everyMs`. */
-  start(): void;
-  /** Clears the timer and waits for a prune in hand, which stops after its current chunk. */
-  stop(): Promise<void>;
-}
-
 /**
  * Prunes on a timer. Every instance running the consumer prunes, with no lead to take: a prune
- * is idempotent, so instances pruning at once only share the rows. Unref'd, so it never keeps
- * a process alive; a failed prune (the database away) is logged and retried by the next.
+ * is idempotent, so instances pruning at once only share the rows.
  */
 export function createJobRunsRetention(
   options: RetentionOptions & { everyMs?: number },
-): JobRunsRetention {
-  const everyMs = options.everyMs ?? PRUNE_EVERY_MS;
-  let timer: NodeJS.Timeout | undefined;
-  let stopping: AbortController | undefined;
-  let inFlight: Promise<void> | undefined;
-
-  const run = () => {
-    // A prune still going when the next is due (a long first backlog) is not run twice.
-    if (inFlight || !stopping) return;
-    const { signal } = stopping;
-    inFlight = pruneExpiredJobRuns(options, signal)
-      .then(
-        () => undefined,
-        (err: unknown) => options.logger.warn({ err }, 'job_runs pruning failed'),
-      )
-      .finally(() => {
-        inFlight = undefined;
-      });
-  };
-
-  return {
-    start() {
-      if (timer) return;
-      stopping = new AbortController();
-      run();
-      timer = setInterval(run, everyMs);
-      timer.unref();
+): PeriodicTask {
+  return createPeriodicTask({
+    everyMs: options.everyMs ?? PRUNE_EVERY_MS,
+    run: async (signal) => {
+      await pruneExpiredJobRuns(options, signal);
     },
-    async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      stopping?.abort();
-      stopping = undefined;
-      await inFlight;
-    },
-  };
+    onError: (err) => options.logger.warn({ err }, 'job_runs pruning failed'),
+  });
 }
 
 export interface RetentionPluginOptions {

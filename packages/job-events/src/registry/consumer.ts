@@ -1,19 +1,15 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@conveyor/db/client';
 import type { QueueName } from '@conveyor/queue-contracts';
 import type { Logger } from '@conveyor/runtime/logger';
-import { createRedis } from '@conveyor/runtime/redis';
-import type { Redis } from 'ioredis';
-import { eventsStreamKey } from '../events.js';
-import { createJobInfoReader } from '../job-info.js';
-import { handleEntries, type BatchContext } from './batch.js';
-import { createGroupReader, ensureGroups, isNoGroup } from './group.js';
-import { createLease } from './lease.js';
+import { withJobInfo } from '../job-info.js';
+import {
+  applyIsolated,
+  createStreamGroupConsumer,
+  type StreamGroupConsumer,
+} from '../stream-consumer.js';
+import { applyJobEvents } from './apply.js';
 
-export interface RegistryConsumer {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type RegistryConsumer = StreamGroupConsumer;
 
 export interface RegistryConsumerOptions {
   redisUrl: string;
@@ -37,135 +33,35 @@ export interface RegistryConsumerOptions {
   blockMs?: number;
 }
 
-interface Run {
-  redis: Redis;
-  stopping: boolean;
-  /** Wakes the loop from a pause when it is told to stop. */
-  wake: AbortController;
-  done: Promise<void>;
-}
-
 /**
- * The registry's reader of every queue's events stream: a consumer group (default
- * `job-registry`) read with XREADGROUP; each batch is applied to `job_runs`, then XACKed.
- *
- * One instance reads at a time: the one holding the group's lease in Redis. Consumers of one
- * group share out a stream's entries, so with several reading at once the events of one job
- * land in batches applied side by side, and whichever commits later is dropped as older
- * (`last_event_id`) whenever a newer one won the race, losing e.g. a job's start. The others
- * wait; when the leader dies, its lease runs out after `claimIdleMs`, and the next leader reads
- * its own pending entries first (after its own crash), then claims (XAUTOCLAIM) what the dead
- * one had read but not acknowledged, then reads on.
+ * The registry's reader of every queue's events stream: a leased consumer group (default
+ * `job-registry`, see `createStreamGroupConsumer`) whose batches are applied to `job_runs`,
+ * then acknowledged. A batch applied again after a crash changes nothing (`last_event_id`).
+ * If the data of some job makes the database refuse the batch, only that job's events are
+ * skipped, with an error log, so one bad event cannot stop the registry.
  */
 export function createRegistryConsumer(options: RegistryConsumerOptions): RegistryConsumer {
-  const { consumer, logger, prefix } = options;
-  const group = options.group ?? 'job-registry';
-  const batchSize = options.batchSize ?? 100;
-  const claimIdleMs = options.claimIdleMs ?? 30_000;
-  // The leader renews its lease between reads, so a read must end well within the lease.
-  const blockMs = Math.max(1, Math.min(options.blockMs ?? 2_000, Math.floor(claimIdleMs / 3)));
-  const queueByKey = new Map(
-    options.queues.map((queue) => [eventsStreamKey(prefix, queue), queue]),
-  );
-  const keys = [...queueByKey.keys()];
-  let running: Run | null = null;
-
-  const loop = async (run: Run) => {
-    const { redis } = run;
-    const context: BatchContext = {
-      redis,
-      db: options.db,
-      group,
-      queueOf: (key) => queueByKey.get(key),
-      readInfo: createJobInfoReader(redis, prefix),
-      logger,
-    };
-    const reader = createGroupReader(redis, keys, group, consumer, batchSize);
-    const lease = createLease(redis, `${prefix}:${group}:leader`, consumer, claimIdleMs);
-    const pause = (ms: number) => sleep(ms, undefined, { signal: run.wake.signal }).catch(() => {});
-    let leading = false;
-    let pending = true;
-    let lastClaim = 0;
-    let failures = 0;
-
-    while (!run.stopping) {
-      try {
-        if (!(await lease.acquire())) {
-          if (leading) logger.warn({ group, consumer }, 'job registry: lost the lead');
-          leading = false;
-          await pause(blockMs);
-          continue;
-        }
-        if (!leading) {
-          logger.info({ group, consumer }, 'job registry: reading the job event streams');
-          leading = true;
-          pending = true;
-          lastClaim = 0;
-        }
-        if (pending) {
-          // Our own entries read before a crash or a failed batch: until none is left.
-          pending = (await handleEntries(context, await reader.read('0'))) > 0;
-        } else if (Date.now() - lastClaim >= claimIdleMs / 2) {
-          lastClaim = Date.now();
-          const claimed = await reader.claim(claimIdleMs);
-          if (claimed.length > 0) logger.info({ group, consumer }, 'job registry: claimed entries');
-          await handleEntries(context, claimed);
-        } else {
-          await handleEntries(context, await reader.read('>', blockMs));
-        }
-        failures = 0;
-      } catch (error) {
-        if (run.stopping) break;
-        failures += 1;
-        pending = true;
-        logger.warn({ err: error, failures }, 'job registry: a batch failed; retrying');
-        if (isNoGroup(error)) await ensureGroups(redis, keys, group).catch(() => {});
-        await pause(Math.min(100 * 2 ** failures, 5_000));
-      }
-    }
-    if (leading) await lease.release().catch(() => {});
-  };
-
-  return {
-    async start() {
-      if (running) return;
-      const redis = createRedis(options.redisUrl, 'worker', `${group}:${consumer}`);
-      redis.on('error', (error: Error) => logger.debug({ err: error }, 'job registry: redis'));
-      try {
-        await ensureGroups(redis, keys, group);
-      } catch (error) {
-        redis.disconnect();
-        throw error;
-      }
-      const run: Run = {
-        redis,
-        stopping: false,
-        wake: new AbortController(),
-        done: Promise.resolve(),
-      };
-      run.done = loop(run);
-      running = run;
+  const { db, logger } = options;
+  return createStreamGroupConsumer({
+    redisUrl: options.redisUrl,
+    prefix: options.prefix,
+    queues: options.queues,
+    group: options.group ?? 'job-registry',
+    consumer: options.consumer,
+    logger,
+    batchSize: options.batchSize,
+    claimIdleMs: options.claimIdleMs,
+    blockMs: options.blockMs,
+    handle: async (events, readInfo) => {
+      await applyIsolated(await withJobInfo(readInfo, events), {
+        apply: (items) => applyJobEvents(db, items),
+        groupOf: ({ event }) => `${event.queue}\u0000${event.jobId}`,
+        onRefused: ([item], error) => {
+          const { queue, jobId } = item!.event;
+          logger.error({ err: error, queue, jobId }, 'job_runs refused events; skipped');
+        },
+      });
+      logger.debug({ events: events.length }, 'job_runs updated');
     },
-
-    /**
-     * Finishes the batch in hand (applied and acknowledged), gives the lead up, and closes the
-     * connection. If Redis does not answer meanwhile, the connection is cut after a while;
-     * whatever was not acknowledged is applied again on the next start, which changes nothing.
-     */
-    async stop() {
-      const run = running;
-      if (!run) return;
-      running = null;
-      run.stopping = true;
-      run.wake.abort();
-      const deadline = new AbortController();
-      const finished = await Promise.race([
-        run.done.then(() => true),
-        sleep(blockMs + 5_000, false, { signal: deadline.signal }).catch(() => true),
-      ]);
-      deadline.abort();
-      run.redis.disconnect();
-      if (!finished) await run.done;
-    },
-  };
+  });
 }

@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { GroupEntry } from './batch.js';
+
+/**
+ * A stream entry as XREADGROUP or XAUTOCLAIM returns it; `null` fields mark a pending entry
+ * that the stream has trimmed away since it was delivered.
+ */
+export type GroupEntry = [id: string, fields: string[] | null];
 
 export type GroupReply = [key: string, entries: GroupEntry[]][];
 
