@@ -3,3 +3,4 @@ export * from './schema/users.js';
 export * from './schema/job-runs.js';
 export * from './schema/notifications.js';
 export * from './schema/digests.js';
+export * from './schema/webhooks.js';

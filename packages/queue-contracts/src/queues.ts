@@ -8,7 +8,6 @@ export const QueueName = {
   analyticsAggregation: 'analytics-aggregation',
   searchIndexUpdate: 'search-index-update',
   mediaPreview: 'media-preview',
-  webhookDelivery: 'webhook-delivery',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
