@@ -45,7 +45,17 @@ export function upstreamsFrom(config: Config): readonly Upstream[] {
       url: config.WEBHOOKS_URL,
       prefixes: [
         { prefix: '/api/jobs', routes: [...catchAll, '/:jobId', '/:jobId/wait'] },
-        { prefix: '/api/webhooks', routes: [...catchAll, '/:id'] },
+        {
+          prefix: '/api/webhooks',
+          routes: [
+            ...catchAll,
+            '/:id',
+            '/:id/deliveries',
+            '/:id/deliveries/:deliveryId/resend',
+            '/:id/rotate-secret',
+            '/:id/test',
+          ],
+        },
         // The real-time socket and its tickets; no catch-all, there is nothing else below.
         { prefix: '/api/realtime', routes: ['/', '/ticket'] },
       ],

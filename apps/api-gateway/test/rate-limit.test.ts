@@ -18,7 +18,7 @@ afterAll(async () => {
   await services?.close();
 });
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 async function call(
   target: TestGateway,
@@ -183,6 +183,22 @@ describe('budgets', () => {
     deletes.forEach((response, index) => expectAllowed(response, 60, 59 - index));
     const jobs = await spend(3, (index) => call(gateway, 'GET', `/api/jobs/job-${index}`, token));
     jobs.forEach((response, index) => expectAllowed(response, 300, 299 - index));
+  });
+
+  test('each webhook action has a budget of its own, which ids never split', async () => {
+    const token = tokenFor();
+    expectAllowed(await call(gateway, 'POST', '/api/webhooks/1/test', token), 60, 59);
+    expectAllowed(await call(gateway, 'POST', '/api/webhooks/2/test', token), 60, 58);
+    expectAllowed(await call(gateway, 'POST', '/api/webhooks/1/rotate-secret', token), 60, 59);
+    expectAllowed(
+      await call(gateway, 'POST', '/api/webhooks/1/deliveries/7/resend', token),
+      60,
+      59,
+    );
+    expectAllowed(await call(gateway, 'GET', '/api/webhooks/1/deliveries', token), 300, 299);
+    expectAllowed(await call(gateway, 'GET', '/api/webhooks/2/deliveries?page=2', token), 300, 298);
+    expectAllowed(await call(gateway, 'PUT', '/api/webhooks/1', token), 60, 59);
+    expectAllowed(await call(gateway, 'GET', '/api/webhooks/1', token), 300, 299);
   });
 
   test('unlisted endpoints get the documented defaults: 300 a minute for reads, 60 for writes', async () => {

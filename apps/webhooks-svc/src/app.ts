@@ -4,6 +4,7 @@ import { jobCatalog } from '@conveyor/queue-contracts';
 import { createProducer } from '@conveyor/queue-contracts/producer';
 import type { ServiceDeps } from '@conveyor/service-kit/main';
 import { createBackendService } from '@conveyor/service-kit/service-base';
+import { targetPolicyOf } from '@conveyor/webhooks/config';
 import type { Config } from './config.js';
 import { createJobCanceller } from './jobs/cancel.js';
 import { queuesOf, type JobCatalog } from './jobs/catalog.js';
@@ -15,6 +16,10 @@ import jobsRepository from './plugins/jobs-repository.js';
 import { realtimeOpenApiPaths } from './realtime/openapi.js';
 import realtimePlugin from './realtime/plugin.js';
 import jobRoutes from './routes/jobs/index.js';
+import webhookRoutes from './routes/webhooks/index.js';
+import { createDeliveriesRepository } from './webhooks/deliveries-repository.js';
+import { createEndpointsRepository } from './webhooks/endpoints-repository.js';
+import { createTargetCheck } from './webhooks/target-check.js';
 
 export interface AppDeps extends ServiceDeps<Config> {
   /**
@@ -72,5 +77,15 @@ export async function buildApp(deps: AppDeps) {
     waitMaxSeconds: config.JOB_WAIT_MAX_SECONDS,
   });
   await app.register(realtimePlugin, { hub: app.jobEvents, redis: deps.redis, jobs, config });
+  await app.register(webhookRoutes, {
+    prefix: '/api/webhooks',
+    endpoints: createEndpointsRepository(deps.db.db),
+    deliveries: createDeliveriesRepository(deps.db.db),
+    // The policy the webhook worker applies at every delivery, so nothing registered here is
+    // refused there unless its host's addresses change.
+    checkTarget: createTargetCheck(targetPolicyOf(config)),
+    maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS_PER_USER,
+    secretGraceHours: config.WEBHOOK_SECRET_GRACE_HOURS,
+  });
   return app;
 }

@@ -1,6 +1,7 @@
 import { booleanVar, parseConfig } from '@conveyor/runtime/config';
 import { refuseDevelopmentSecret } from '@conveyor/service-kit/auth-config';
 import { backendServiceConfigShape } from '@conveyor/service-kit/service-base';
+import { webhookTargetConfigShape } from '@conveyor/webhooks/config';
 import { z } from 'zod';
 
 const count = (min: number, max: number, defaultValue: number) =>
@@ -37,6 +38,21 @@ export const ConfigSchema = z
     REALTIME_HEARTBEAT_MS: count(1_000, 300_000, 30_000),
     /** Seconds a `/api/realtime/ticket` ticket stays valid (single use). @defaultValue 30 */
     REALTIME_TICKET_SECONDS: count(5, 300, 30),
+    /**
+     * Where webhook endpoints may point (`WEBHOOK_ALLOW_HTTP`, `WEBHOOK_ALLOWED_NETWORKS`): the
+     * same policy the webhook worker applies at every delivery.
+     */
+    ...webhookTargetConfigShape,
+    /**
+     * Webhook endpoints one user may register; the legacy `webhookUrl` endpoint does not count.
+     * @defaultValue 20
+     */
+    WEBHOOK_MAX_ENDPOINTS_PER_USER: count(1, 1_000, 20),
+    /**
+     * Hours the secret replaced by `POST /api/webhooks/:id/rotate-secret` keeps signing beside
+     * the new one, so receivers can switch over without missing a delivery. @defaultValue 24
+     */
+    WEBHOOK_SECRET_GRACE_HOURS: count(0, 720, 24),
   })
   .superRefine(refuseDevelopmentSecret);
 

@@ -154,7 +154,7 @@ export async function registryCaughtUp(t: TestApp): Promise<void> {
 const fieldPairs = (fields: unknown[]): [unknown, unknown][] =>
   Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]);
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** Requests as one user: `as(app, 'alice').get('/api/jobs')`. */
 export function as(app: App, sub: string, role: Role = 'VIEWER') {
@@ -175,6 +175,8 @@ export function as(app: App, sub: string, role: Role = 'VIEWER') {
     get: (url: string) => send('GET', url),
     post: (url: string, body?: unknown, headers?: Record<string, string>) =>
       send('POST', url, body, headers),
+    put: (url: string, body?: unknown) => send('PUT', url, body),
+    delete: (url: string) => send('DELETE', url),
   };
 }
 
