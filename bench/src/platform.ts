@@ -16,7 +16,12 @@ import type { RunningService } from './harness/processes.js';
  */
 
 export type AppName =
-  'api-gateway' | 'notifications-svc' | 'webhooks-svc' | 'delivery-worker' | 'digest-worker';
+  | 'api-gateway'
+  | 'notifications-svc'
+  | 'webhooks-svc'
+  | 'delivery-worker'
+  | 'digest-worker'
+  | 'webhook-worker';
 
 /** The entry point of an app, run as `pnpm dev` runs it (source conditions, tsx). */
 export const appEntry = (app: AppName): string =>
