@@ -14,6 +14,14 @@ import { fanOutBatch } from './fan-out-batch.js';
  */
 export const FAN_OUT_GROUP = 'webhooks';
 
+/**
+ * Entries read per stream and call. One batch is one transaction of a fixed handful of
+ * statements whatever its size, and one reader applies batches one after another, so the
+ * batch size is the fan-out's throughput: 100 (the registry's) stores about 1 300 events a
+ * second here, 1 000 several times that.
+ */
+const FAN_OUT_BATCH_SIZE = 1_000;
+
 export type FanOutDeps = Pick<WorkerDeps<Config>, 'config' | 'logger' | 'db'> & {
   /** This instance's name in the consumer group (WORKER_NAME). */
   workerName: string;
@@ -37,6 +45,7 @@ export function createFanOut(deps: FanOutDeps, options: FanOutOptions = {}): Str
   const logger = deps.logger.child({ component: 'webhook-fan-out' });
   const context = { db: deps.db.db, logger, onDeliveries: deps.onDeliveries };
   return createStreamGroupConsumer({
+    batchSize: FAN_OUT_BATCH_SIZE,
     ...options,
     redisUrl: deps.config.REDIS_URL,
     prefix: deps.config.BULL_PREFIX,
