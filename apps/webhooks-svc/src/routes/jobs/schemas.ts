@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { IdempotencyKeySchema } from '../../jobs/idempotency.js';
 import { successOf } from '../../schemas/envelope.js';
+import { pageQueryShape } from '../../schemas/pagination.js';
 
 /** The OpenAPI tag of every /api/jobs route. */
 export const tags = ['jobs'];
-
-/** Spec 004 "List Jobs": 10 per page by default; the maximum is ours. */
-const DEFAULT_LIMIT = 10;
-const MAX_LIMIT = 100;
 
 const JobStateSchema = z.enum(['waiting', 'delayed', 'active', 'completed', 'failed']);
 
@@ -21,14 +18,8 @@ export const JobIdParamsSchema = z.object({
 
 /** Unknown parameters are ignored rather than refused, so a cache-buster breaks nothing. */
 export const ListQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1).describe('Page number, from 1'),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_LIMIT)
-    .default(DEFAULT_LIMIT)
-    .describe(`Jobs per page, at most ${MAX_LIMIT}`),
+  // Spec 004 "List Jobs": 10 per page by default; the maximum is ours.
+  ...pageQueryShape('Jobs', { defaultLimit: 10, max: 100 }),
   status: JobStateSchema.optional().describe('Only jobs in this state'),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { successOf } from '../../schemas/envelope.js';
+import { pageQueryShape } from '../../schemas/pagination.js';
 import { MAX_ATTEMPTS_SHOWN } from '../../webhooks/deliveries-repository.js';
 
 /** The OpenAPI tag of every /api/webhooks route: the service's name, as the gateway tags it. */
@@ -8,8 +9,6 @@ export const tags = ['webhooks'];
 /** Ours: spec 004 bounds neither. */
 const MAX_URL_LENGTH = 2000;
 const MAX_DESCRIPTION_LENGTH = 500;
-const DEFAULT_LIMIT = 20;
-const MAX_LIMIT = 100;
 
 const isoTimestamp = z.iso.datetime().describe('ISO 8601');
 
@@ -124,14 +123,7 @@ const DeliveryStateSchema = z
 
 /** Unknown parameters are ignored rather than refused, so a cache-buster breaks nothing. */
 export const DeliveriesQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1).describe('Page number, from 1'),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_LIMIT)
-    .default(DEFAULT_LIMIT)
-    .describe(`Deliveries per page, at most ${MAX_LIMIT}`),
+  ...pageQueryShape('Deliveries', { defaultLimit: 20, max: 100 }),
   state: DeliveryStateSchema.optional().describe('Only deliveries in this state'),
 });
 
