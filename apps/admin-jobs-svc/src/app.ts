@@ -1,16 +1,52 @@
+import { queueNames } from '@conveyor/queue-contracts';
+import { createProducer } from '@conveyor/queue-contracts/producer';
 import type { ServiceDeps } from '@conveyor/service-kit/main';
 import { createBackendService } from '@conveyor/service-kit/service-base';
 import type { Config } from './config.js';
+import auditRoutes from './routes/audit/index.js';
+import healthRoutes from './routes/health/index.js';
+import jobRoutes from './routes/jobs/index.js';
+import queueRoutes from './routes/queues/index.js';
+import statsRoutes from './routes/stats/index.js';
 
 export type AppDeps = ServiceDeps<Config>;
 
 /** The admin job monitoring service (spec 002, 003): /api/admin/jobs, ADMIN only. */
 export async function buildApp(deps: AppDeps) {
+  const { config } = deps;
   const app = await createBackendService(deps, {
     title: 'Conveyor admin jobs',
     description:
       'Admin job monitoring: health, queues, jobs, actions and a live stream (spec 002, 003). ADMIN only.',
     version: '1.0.0',
   });
+
+  // Every queue of the platform, opened now while Redis is known to answer. The producer shares
+  // the fail-fast request connection; main.ts closes the connection after the app.
+  const queues = createProducer({
+    open: queueNames,
+    connection: deps.redis,
+    prefix: config.BULL_PREFIX,
+    onError: (err) => app.log.warn({ err }, 'job queue error'),
+  });
+  app.addHook('onClose', async () => {
+    await queues.close();
+  });
+
+  // ADMIN only, checked here as well as in the gateway: a request that reaches the service
+  // another way is refused the same.
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', admin.authenticate);
+      admin.addHook('onRequest', admin.requireAdmin);
+      // Route plugins register here, one line each.
+      await admin.register(jobRoutes, { prefix: '/jobs', deps, queues });
+      await admin.register(statsRoutes, { queues, db: deps.db.db });
+      await admin.register(queueRoutes, { queues, db: deps.db.db });
+      await admin.register(auditRoutes, { queues, db: deps.db.db });
+      await admin.register(healthRoutes, { queues, redis: deps.redis, config });
+    },
+    { prefix: '/api/admin/jobs' },
+  );
   return app;
 }

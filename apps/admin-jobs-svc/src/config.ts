@@ -4,7 +4,14 @@ import { backendServiceConfigShape } from '@conveyor/service-kit/service-base';
 import { z } from 'zod';
 
 export const ConfigSchema = z
-  .object(backendServiceConfigShape(3002))
+  .object({
+    ...backendServiceConfigShape(3002),
+    /**
+     * Seconds a queue may hold waiting jobs while its running workers complete nothing before
+     * `/health` calls it stalled (see src/health).
+     */
+    ADMIN_HEALTH_STALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  })
   .superRefine(refuseDevelopmentSecret);
 
 export type Config = z.output<typeof ConfigSchema>;

@@ -38,7 +38,22 @@ export function upstreamsFrom(config: Config): readonly Upstream[] {
     {
       name: 'admin-jobs',
       url: config.ADMIN_JOBS_URL,
-      prefixes: [{ prefix: '/api/admin/jobs', routes: [...catchAll, '/:queueName/:jobId/retry'] }],
+      prefixes: [
+        {
+          prefix: '/api/admin/jobs',
+          // Every admin read shares one budget (spec 000); each action has its own.
+          routes: [
+            ...catchAll,
+            '/:queueName/:jobId/retry',
+            '/jobs/:queueName/:jobId/cancel',
+            '/jobs/:queueName/:jobId/wait',
+            '/queues/:queueName/pause',
+            '/queues/:queueName/resume',
+            '/queues/:queueName/clean',
+            '/schedulers/:queueName/:schedulerId/trigger',
+          ],
+        },
+      ],
     },
     {
       name: 'webhooks',
@@ -81,7 +96,10 @@ export function acceptsTicketUpgrade(route: string): boolean {
  * spec 003's long poll, which may last longer than UPSTREAM_TIMEOUT_MS allows any other answer
  * to take. The proxy gives them a timeout of their own (routes/proxy/long-poll.ts).
  */
-const longPollRoutes: ReadonlySet<string> = new Set(['/api/jobs/:jobId/wait']);
+const longPollRoutes: ReadonlySet<string> = new Set([
+  '/api/jobs/:jobId/wait',
+  '/api/admin/jobs/jobs/:queueName/:jobId/wait',
+]);
 
 export function isLongPollRoute(route: string): boolean {
   return longPollRoutes.has(route);

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { longPollTimeoutMs } from '../src/routes/proxy/long-poll.js';
+import { isLongPollRoute } from '../src/upstreams.js';
 import { buildGateway, type TestGateway } from './helpers/gateway.js';
 import { bearer, tokenFor } from './helpers/tokens.js';
 
@@ -155,6 +156,12 @@ describe('long poll through the gateway', () => {
     expect(first.headers['x-ratelimit-remaining']).toBe('299');
     expect(job.headers['x-ratelimit-remaining']).toBe('299');
     expect(second.headers['x-ratelimit-remaining']).toBe('298');
+  });
+
+  test('the admin long poll on any job is a long poll too, and no other admin route is', () => {
+    expect(isLongPollRoute('/api/admin/jobs/jobs/:queueName/:jobId/wait')).toBe(true);
+    expect(isLongPollRoute('/api/admin/jobs/jobs/:queueName/:jobId')).toBe(false);
+    expect(isLongPollRoute('/api/admin/jobs/*')).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createJobCanceller } from '@conveyor/job-events/cancel';
 import { createJobInfoReader } from '@conveyor/job-events/job-info';
 import { jobEventsQueues } from '@conveyor/job-events/registry';
 import { jobCatalog } from '@conveyor/queue-contracts';
@@ -6,7 +7,6 @@ import type { ServiceDeps } from '@conveyor/service-kit/main';
 import { createBackendService } from '@conveyor/service-kit/service-base';
 import { targetPolicyOf } from '@conveyor/webhooks/config';
 import type { Config } from './config.js';
-import { createJobCanceller } from './jobs/cancel.js';
 import { queuesOf, type JobCatalog } from './jobs/catalog.js';
 import { createJobSubmitter } from './jobs/submit.js';
 import { createJobWaiter } from './jobs/wait.js';
@@ -72,7 +72,12 @@ export async function buildApp(deps: AppDeps) {
       readJobInfo: createJobInfoReader(deps.redis, config.BULL_PREFIX, { cacheSize: 1 }),
       logger: deps.logger,
     }),
-    cancel: createJobCanceller({ producer, redis: deps.redis, prefix: config.BULL_PREFIX, jobs }),
+    cancel: createJobCanceller({
+      producer,
+      redis: deps.redis,
+      prefix: config.BULL_PREFIX,
+      db: deps.db.db,
+    }),
     wait: createJobWaiter({ jobs, hub: app.jobEvents, producer }),
     waitMaxSeconds: config.JOB_WAIT_MAX_SECONDS,
   });

@@ -4,3 +4,4 @@ export * from './schema/job-runs.js';
 export * from './schema/notifications.js';
 export * from './schema/digests.js';
 export * from './schema/webhooks.js';
+export * from './schema/admin.js';

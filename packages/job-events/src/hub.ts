@@ -21,6 +21,15 @@ export interface JobEventHub {
   subscribeUser(userId: string, listener: (event: OwnedJobEvent | UserEvent) => void): () => void;
   /** Events of one job, with its owner (callers check ownership). */
   subscribeJob(jobId: string, listener: (event: OwnedJobEvent) => void): () => void;
+  /**
+   * Events of one job of one queue, whoever it runs for, system jobs included: for admins.
+   * Nobody's owner is looked up for them, and queue-wide counter ids cannot collide.
+   */
+  subscribeQueueJob(
+    queue: QueueName,
+    jobId: string,
+    listener: (event: JobEvent) => void,
+  ): () => void;
   close(): Promise<void>;
 }
 
@@ -37,6 +46,9 @@ export interface JobEventHubOptions {
 /** Entries read per stream and call: enough to catch up quickly, small enough to stay fair. */
 const READ_COUNT = 500;
 
+/** A job's topic among every queue's: BullMQ refuses `:` in job ids, so none collide. */
+const queueJobTopic = (queue: QueueName, jobId: string) => `${queue}:${jobId}`;
+
 /**
  * Real-time fan-out, one per service instance. Every instance reads every event (XREAD, not a
  * consumer group), so a user's sockets hear their events whichever instance holds them. Job
@@ -52,6 +64,7 @@ export async function createJobEventHub(options: JobEventHubOptions): Promise<Jo
   const { logger, prefix } = options;
   const users = new Listeners<OwnedJobEvent | UserEvent>(logger, 'user event');
   const jobs = new Listeners<OwnedJobEvent>(logger, 'job event');
+  const queueJobs = new Listeners<JobEvent>(logger, 'queue job event');
   const lookups = createRedis(options.redisUrl, 'worker', 'job-event-hub');
   const blocking = createRedis(options.redisUrl, 'worker', 'job-event-hub:tail');
   for (const client of [lookups, blocking]) {
@@ -73,18 +86,22 @@ export async function createJobEventHub(options: JobEventHubOptions): Promise<Jo
   };
 
   const handleJobEvents = async (queue: QueueName, entries: StreamEntry[]) => {
+    const needsOwner = (event: JobEvent) => users.size > 0 || jobs.has(event.jobId);
     const wanted = entries
       .map(([id, fields]) => parseStreamEntry(queue, id, fields))
       .filter((event): event is JobEvent => {
-        return event !== null && (users.size > 0 || jobs.has(event.jobId));
+        return (
+          event !== null && (needsOwner(event) || queueJobs.has(queueJobTopic(queue, event.jobId)))
+        );
       });
     // Look every job up first (in parallel, one round trip per job not cached), then deliver
     // in stream order without awaiting in between, so the order holds.
     const infos = new Map<string, JobInfo | null>();
-    const ids = [...new Set(wanted.map((event) => event.jobId))];
+    const ids = [...new Set(wanted.filter(needsOwner).map((event) => event.jobId))];
     const found = await Promise.all(ids.map((jobId) => readInfo(queue, jobId)));
     ids.forEach((jobId, index) => infos.set(jobId, found[index] ?? null));
     for (const event of wanted) {
+      queueJobs.emit(queueJobTopic(queue, event.jobId), event);
       const info = infos.get(event.jobId);
       if (!info?.ownerId) continue;
       const owned: OwnedJobEvent = { ...event, name: info.name, ownerId: info.ownerId };
@@ -116,10 +133,13 @@ export async function createJobEventHub(options: JobEventHubOptions): Promise<Jo
   return {
     subscribeUser: (userId, listener) => users.add(userId, listener),
     subscribeJob: (jobId, listener) => jobs.add(jobId, listener),
+    subscribeQueueJob: (queue, jobId, listener) =>
+      queueJobs.add(queueJobTopic(queue, jobId), listener),
     async close() {
       await tail.stop();
       users.clear();
       jobs.clear();
+      queueJobs.clear();
       lookups.disconnect();
     },
   };

@@ -10,6 +10,7 @@ export {
 export { REMOVED_REASON } from './registry/fold.js';
 export { pruneJobRuns, type PruneOptions } from './registry/prune.js';
 export { recordNewJobs, type NewJob, type RegistryWriter } from './registry/record.js';
+export { markJobRemoved } from './registry/removed.js';
 
 /** Every queue of the platform: the registry records them all. */
 export function jobEventsQueues(): readonly QueueName[] {

@@ -7,10 +7,18 @@ import {
 import { startPrivateRedis, type PrivateServer } from '@conveyor/test-harness/servers';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobEvent } from '../src/events.js';
 import { createJobEventHub, type JobEventHub, type OwnedJobEvent } from '../src/hub.js';
 import { jobEventsQueues } from '../src/registry.js';
 import { publishUserEvents, type UserEvent } from '../src/user-events.js';
-import { capturingLogger, silentLogger, startJobs, testQueue, type Jobs } from './fixtures.js';
+import {
+  capturingLogger,
+  idleQueue,
+  silentLogger,
+  startJobs,
+  testQueue,
+  type Jobs,
+} from './fixtures.js';
 
 const prefix = testPrefix();
 let redis: Redis;
@@ -99,6 +107,25 @@ describe('createJobEventHub', () => {
     await waitUntil(() => heard.some((event) => event.type === 'completed'), { what: 'the job' });
     expect(heard.every((event) => event.jobId === jobId && event.ownerId === 'carol')).toBe(true);
     expect(other).toEqual([]);
+
+    leave();
+    const count = heard.length;
+    await jobs.queue.getJob(jobId).then((job) => job!.updateProgress(42));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(heard).toHaveLength(count);
+  });
+
+  it("delivers one queue's job to its subscribers whoever owns it, system jobs too", async () => {
+    const hub = await openHub();
+    const heard: JobEvent[] = [];
+    const elsewhere: JobEvent[] = [];
+    const jobId = await jobs.add('ok', {}, { delay: 150 });
+    const leave = hub.subscribeQueueJob(testQueue, jobId, (event) => heard.push(event));
+    hub.subscribeQueueJob(idleQueue, jobId, (event) => elsewhere.push(event));
+    await waitUntil(() => heard.some((event) => event.type === 'completed'), { what: 'the job' });
+    expect(heard.every((event) => event.jobId === jobId && event.queue === testQueue)).toBe(true);
+    expect(heard.at(-1)).toMatchObject({ result: { ok: true, attempt: 1 } });
+    expect(elsewhere).toEqual([]);
 
     leave();
     const count = heard.length;

@@ -7,6 +7,8 @@ import { createRedis, whenReady } from '@conveyor/runtime/redis';
 import { onShutdown } from '@conveyor/runtime/shutdown';
 import type { Redis } from 'ioredis';
 import { createHealthServer } from './health-server.js';
+import { presenceConfigOf } from './presence-config.js';
+import { withPresenceScope } from './presence-scope.js';
 
 export type WorkerConfig = BaseConfig & { PORT: number; HOST: string };
 
@@ -39,6 +41,7 @@ export async function runWorker<Config extends WorkerConfig>(options: {
   buildWorker: (deps: WorkerDeps<Config>) => RunningWorker | Promise<RunningWorker>;
 }): Promise<void> {
   const config = loadOrExit(options.loadConfig, options.env);
+  const presenceConfig = loadOrExit(presenceConfigOf, options.env);
   await exitUnlessDependenciesAnswer({
     redisUrl: config.REDIS_URL,
     databaseUrl: config.DATABASE_URL,
@@ -52,7 +55,19 @@ export async function runWorker<Config extends WorkerConfig>(options: {
     connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   }
   await whenReady(redis);
-  const running = await options.buildWorker({ config, logger, metrics, db, workerRedis, redis });
+  // The workers the app builds announce themselves on the command connection (see ./presence),
+  // without the app passing anything along (see ./presence-scope).
+  const presence = {
+    redis,
+    prefix: config.BULL_PREFIX,
+    app: options.name,
+    version: presenceConfig.version,
+    heartbeatMs: presenceConfig.WORKER_HEARTBEAT_MS,
+    logger,
+  };
+  const running = await withPresenceScope(presence, () =>
+    options.buildWorker({ config, logger, metrics, db, workerRedis, redis }),
+  );
   const health = createHealthServer({
     checks: { postgres: () => db.sql`select 1`, redis: () => redis.ping() },
     metrics,

@@ -4,6 +4,7 @@ import { Counter, type Registry } from '@conveyor/runtime/metrics';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { listenForCancelRequests } from './cancellation.js';
+import { joinPresence, type PresenceScope } from './presence-scope.js';
 
 /**
  * A processor: a plain function of the parsed payload (and the BullMQ job, for progress). The
@@ -39,6 +40,8 @@ export interface QueueWorkerOptions {
   concurrency?: number;
   logger: Logger;
   metrics?: Registry;
+  /** Where this worker announces itself. @defaultValue the scope `runWorker` builds the app in */
+  presence?: PresenceScope;
 }
 
 export interface QueueWorker {
@@ -111,15 +114,31 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
     );
   });
   worker.on('completed', (job) => finished?.inc({ queue, name: job.name, outcome: 'completed' }));
+
+  const tally = { completed: 0, failed: 0, lastCompletedAt: undefined as Date | undefined };
+  worker.on('completed', () => {
+    tally.completed += 1;
+    tally.lastCompletedAt = new Date();
+  });
+  worker.on('failed', () => (tally.failed += 1));
+  const presence = joinPresence({
+    scope: options.presence,
+    queues: [queue],
+    concurrency: options.concurrency ?? 1,
+    // The jobs in hand are the ones whose processor runs now.
+    tally: () => ({ ...tally, active: running.size }),
+  });
   return {
     worker,
     cancellable: cancelRequests.ready,
     close: async () => {
-      // The subscription outlives the worker's drain, so a job still finishing can be cancelled.
+      // The subscription outlives the worker's drain, so a job still finishing can be cancelled;
+      // the presence entry too, so a draining worker still shows as running.
       try {
         await worker.close();
       } finally {
         cancelRequests.close();
+        await presence?.close();
       }
     },
   };

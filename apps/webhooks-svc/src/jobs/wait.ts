@@ -1,18 +1,11 @@
 import type { JobRun } from '@conveyor/db/schema';
-import type { JobEventHub, OwnedJobEvent } from '@conveyor/job-events/hub';
+import type { JobEventHub } from '@conveyor/job-events/hub';
+import { createJobEndWatcher, type JobEnding } from '@conveyor/job-events/job-end';
+import { isFinished } from '@conveyor/job-events/job-state';
 import { isQueueName } from '@conveyor/queue-contracts';
 import type { Producer } from '@conveyor/queue-contracts/producer';
 import type { JobsRepository } from '../plugins/jobs-repository.js';
-import { isFinished, toJobStatus, type JobStatus } from './job-view.js';
-
-/** How a job ended, from its final event or from BullMQ itself. */
-interface Ending {
-  state: 'completed' | 'failed';
-  result: unknown;
-  failedReason: string | null;
-  /** Epoch milliseconds. */
-  at: number;
-}
+import { toJobStatus, type JobStatus } from './job-view.js';
 
 export interface WaitDeps {
   jobs: JobsRepository;
@@ -26,22 +19,12 @@ export interface WaitOptions {
   signal: AbortSignal;
 }
 
-function endingOf(event: OwnedJobEvent): Ending | null {
-  if (event.type === 'completed') {
-    return { state: 'completed', result: event.result ?? null, failedReason: null, at: event.at };
-  }
-  if (event.type === 'failed' && event.willRetry !== true) {
-    return { state: 'failed', result: null, failedReason: event.failedReason ?? '', at: event.at };
-  }
-  return null;
-}
-
 /**
  * The status after the job ended. The registry is written from the same event streams as the
  * hub reads, by another consumer that may not have caught up yet: until it has, the ending
  * itself says what changed.
  */
-function statusAfter(row: JobRun, ending: Ending | null): JobStatus {
+function statusAfter(row: JobRun, ending: JobEnding | null): JobStatus {
   const status = toJobStatus(row);
   if (ending === null || isFinished(row.state)) return status;
   return {
@@ -59,53 +42,11 @@ function statusAfter(row: JobRun, ending: Ending | null): JobStatus {
  * registry before and after, and in between listens to the job's events on the hub.
  */
 export function createJobWaiter(deps: WaitDeps) {
-  /** BullMQ's own answer, for an ending whose event came before the subscription did. */
-  async function endedInQueue(row: JobRun): Promise<Ending | null> {
-    if (!isQueueName(row.queue)) return null;
-    const job = await deps.producer.queue(row.queue).getJob(row.jobId);
-    if (!job?.finishedOn) return null;
-    const state = await job.getState();
-    if (state === 'completed') {
-      const result: unknown = job.returnvalue ?? null;
-      return { state, result, failedReason: null, at: job.finishedOn };
-    }
-    if (state === 'failed') {
-      return { state, result: null, failedReason: job.failedReason ?? '', at: job.finishedOn };
-    }
-    return null;
-  }
-
-  function untilEnded(row: JobRun, { timeoutMs, signal }: WaitOptions): Promise<Ending | null> {
-    return new Promise((resolve, reject) => {
-      const cleanUp = () => {
-        unsubscribe();
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-      };
-      // The first of event, timeout, abort and BullMQ's answer decides; cleanUp makes the
-      // others no-ops (a promise settles once).
-      const finish = (ending: Ending | null) => {
-        cleanUp();
-        resolve(ending);
-      };
-      const onAbort = () => finish(null);
-      const unsubscribe = deps.hub.subscribeJob(row.jobId, (event) => {
-        const ending = endingOf(event);
-        if (ending) finish(ending);
-      });
-      const timer = setTimeout(onAbort, timeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) onAbort();
-      // Subscribed first, then asked: an ending is either in BullMQ already or still to come.
-      endedInQueue(row).then(
-        (ending) => ending && finish(ending),
-        (error: Error) => {
-          cleanUp();
-          reject(error);
-        },
-      );
-    });
-  }
+  const untilEnded = createJobEndWatcher({
+    producer: deps.producer,
+    // A user's job ids are UUIDs, unique across queues: the hub routes them by id alone.
+    subscribe: (_queue, jobId, listener) => deps.hub.subscribeJob(jobId, listener),
+  });
 
   return async function wait(
     ownerId: string,
@@ -115,7 +56,9 @@ export function createJobWaiter(deps: WaitDeps) {
     const before = await deps.jobs.find(ownerId, jobId);
     if (!before) return null;
     if (isFinished(before.state)) return toJobStatus(before);
-    const ending = await untilEnded(before, options);
+    const ending = isQueueName(before.queue)
+      ? await untilEnded({ queue: before.queue, jobId }, options)
+      : null;
     if (options.signal.aborted) return toJobStatus(before);
     const after = (await deps.jobs.find(ownerId, jobId)) ?? before;
     return statusAfter(after, ending);

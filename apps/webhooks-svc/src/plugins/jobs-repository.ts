@@ -2,7 +2,7 @@ import type { Database } from '@conveyor/db/client';
 import { jobRuns, type JobRun } from '@conveyor/db/schema';
 import type { JobInfo } from '@conveyor/job-events/job-info';
 import { recordNewJobs } from '@conveyor/job-events/registry';
-import { and, count, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -76,36 +76,6 @@ export function createJobsRepository(db: Database) {
      */
     async recordQueued(queue: string, jobId: string, info: JobInfo): Promise<void> {
       await recordNewJobs(db, [{ queue, jobId, info }]);
-    },
-
-    /**
-     * Records a job removed from its queue before it ran as failed with `reason`, unless the
-     * registry already shows it finished. The registry consumer applies only events newer than
-     * a row's `last_event_id`: moving it to `eventId` (read after the removal) retires the
-     * events up to the removal's own, which would otherwise make the row `waiting` again and
-     * then `failed` with the registry's generic reason. Later events (a new run under the same
-     * id) apply as usual.
-     */
-    async markRemoved(
-      job: Pick<JobRun, 'queue' | 'jobId'>,
-      reason: string,
-      eventId: string | null,
-    ): Promise<void> {
-      await db
-        .update(jobRuns)
-        .set({
-          state: 'failed',
-          failedReason: reason,
-          finishedAt: sql`now()`,
-          ...(eventId === null ? {} : { lastEventId: eventId }),
-        })
-        .where(
-          and(
-            eq(jobRuns.queue, job.queue),
-            eq(jobRuns.jobId, job.jobId),
-            notInArray(jobRuns.state, ['completed', 'failed']),
-          ),
-        );
     },
   };
 }

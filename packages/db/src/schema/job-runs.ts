@@ -22,6 +22,13 @@ export const jobState = pgEnum('job_state', [
 ]);
 
 /**
+ * The words the admin job search matches (issue 7): the job's name, its payload summary and its
+ * error text, in the `simple` configuration (no stemming, no stop words: ids and error codes
+ * are matched as written).
+ */
+export const jobRunsSearchDocument = sql`to_tsvector('simple', name || ' ' || coalesce(payload_summary::text, '') || ' ' || coalesce(failed_reason, ''))`;
+
+/**
  * The job registry, spec 001's "Job Log (Database)": one row per BullMQ job, kept after BullMQ
  * removes the job from Redis. Written from the durable job-event stream.
  */
@@ -64,6 +71,11 @@ export const jobRuns = pgTable(
     index('job_runs_finished_idx')
       .on(table.finishedAt)
       .where(sql`${table.finishedAt} is not null`),
+    // The admin job search with no filter that has an index of its own: newest first.
+    index('job_runs_created_idx').on(table.createdAt.desc()),
+    // The admin job search's full text (name, payload summary, error text): queries must use
+    // the same expression, `jobRunsSearchDocument`, to use it.
+    index('job_runs_search_idx').using('gin', jobRunsSearchDocument),
   ],
 );
 

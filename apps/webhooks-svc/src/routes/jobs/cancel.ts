@@ -1,6 +1,6 @@
+import type { JobCanceller } from '@conveyor/job-events/cancel';
 import { HttpError, notFound } from '@conveyor/service-kit/errors';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { JobCanceller } from '../../jobs/cancel.js';
 import { errorResponses } from '../../schemas/envelope.js';
 import { CancelResponseSchema, JobIdParamsSchema, tags } from './schemas.js';
 

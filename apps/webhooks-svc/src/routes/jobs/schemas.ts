@@ -81,13 +81,3 @@ export const SubmitResponseSchema = successOf(z.object({ jobId: z.string() }));
 export const CancelResponseSchema = successOf(
   z.object({ jobId: z.string(), status: z.literal('cancelled') }),
 );
-
-export const waitQuerySchema = (maxSeconds: number) =>
-  z.object({
-    timeout: z.coerce
-      .number()
-      .positive()
-      .max(maxSeconds)
-      .default(Math.min(30, maxSeconds))
-      .describe(`Seconds to wait at most (default 30, at most ${maxSeconds})`),
-  });

@@ -1,9 +1,9 @@
 import { notFound } from '@conveyor/service-kit/errors';
+import { holdConnection, longPollQuerySchema } from '@conveyor/service-kit/long-poll';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { JobWaiter } from '../../jobs/wait.js';
 import { errorResponses } from '../../schemas/envelope.js';
-import { holdConnection } from './hold-connection.js';
-import { JobIdParamsSchema, JobStatusResponseSchema, tags, waitQuerySchema } from './schemas.js';
+import { JobIdParamsSchema, JobStatusResponseSchema, tags } from './schemas.js';
 
 export interface WaitRouteOptions {
   wait: JobWaiter;
@@ -26,7 +26,7 @@ const waitRoute: FastifyPluginAsyncZod<WaitRouteOptions> = async (app, options) 
           'that of `GET /api/jobs/{jobId}` either way, so a client polls again while `state` ' +
           'is not `completed` or `failed`.',
         params: JobIdParamsSchema,
-        querystring: waitQuerySchema(options.waitMaxSeconds),
+        querystring: longPollQuerySchema(options.waitMaxSeconds),
         response: {
           200: JobStatusResponseSchema.describe('The job, finished or as it stands'),
           ...errorResponses(400, 404),

@@ -1,5 +1,5 @@
+import type { Database } from '@conveyor/db/client';
 import type { JobRun } from '@conveyor/db/schema';
-import { eventsStreamKey } from '@conveyor/job-events/events';
 import {
   CANCELLED_REASON,
   encodeJobCancelRequest,
@@ -9,8 +9,9 @@ import {
 } from '@conveyor/queue-contracts';
 import type { Producer } from '@conveyor/queue-contracts/producer';
 import type { Redis } from 'ioredis';
-import type { JobsRepository } from '../plugins/jobs-repository.js';
-import { isFinished } from './job-view.js';
+import { eventsStreamKey } from './events.js';
+import { isFinished } from './job-state.js';
+import { markJobRemoved } from './registry/removed.js';
 
 /**
  * - `removed`: it had not started, and is gone from its queue.
@@ -25,22 +26,30 @@ export interface CancelDeps {
   redis: Redis;
   /** The BullMQ key prefix, which the cancel channel is named under. */
   prefix: string;
-  jobs: JobsRepository;
+  /** The registry, which a removed job is recorded in as failed with `Cancelled`. */
+  db: Database;
 }
 
 /**
- * Cancels a job the caller owns. BullMQ's state decides, not the registry's, which may lag:
- * a job that has not started is removed from its queue, and a running one is aborted through
- * its worker (queue-contracts' cancel channel, which worker-kit's workers listen on), which
- * fails it with `Cancelled` without retrying.
+ * The job to cancel; `state` is the registry's, when it has a row, which answers `finished`
+ * without asking Redis once the registry has seen the job end.
+ */
+export type CancelTarget = Pick<JobRun, 'queue' | 'jobId'> & { state?: JobRun['state'] };
+
+/**
+ * Cancels a job, for whoever may (the user jobs API checks ownership first, the admin API does
+ * not). BullMQ's state decides, not the registry's, which may lag: a job that has not started
+ * is removed from its queue, and a running one is aborted through its worker (queue-contracts'
+ * cancel channel, which worker-kit's workers listen on), which fails it with `Cancelled`
+ * without retrying.
  */
 export function createJobCanceller(deps: CancelDeps) {
   // Every worker instance of every queue hears it and the one holding the job aborts it, so
   // PUBLISH's count of listeners says nothing about this job and is not looked at.
-  const signal = (row: JobRun) =>
+  const signal = (job: CancelTarget) =>
     deps.redis.publish(
       jobCancelChannel(deps.prefix),
-      encodeJobCancelRequest({ queue: row.queue, jobId: row.jobId }),
+      encodeJobCancelRequest({ queue: job.queue, jobId: job.jobId }),
     );
 
   /** The id of the newest entry of the queue's events stream, which the removal's is among. */
@@ -55,23 +64,25 @@ export function createJobCanceller(deps: CancelDeps) {
     return newest?.[0] ?? null;
   };
 
-  return async function cancel(row: JobRun): Promise<CancelOutcome> {
-    if (isFinished(row.state) || !isQueueName(row.queue)) return 'finished';
-    const queue = deps.producer.queue(row.queue);
-    const state = await queue.getJobState(row.jobId);
+  return async function cancel(job: CancelTarget): Promise<CancelOutcome> {
+    if ((job.state !== undefined && isFinished(job.state)) || !isQueueName(job.queue)) {
+      return 'finished';
+    }
+    const queue = deps.producer.queue(job.queue);
+    const state = await queue.getJobState(job.jobId);
     if (state === 'completed' || state === 'failed' || state === 'unknown') return 'finished';
     if (state === 'active') {
-      await signal(row);
+      await signal(job);
       return 'signalled';
     }
     // BullMQ removes nothing a worker holds, so a job taken since the state was read stays.
-    if ((await queue.remove(row.jobId)) === 1) {
-      await deps.jobs.markRemoved(row, CANCELLED_REASON, await newestEventId(row.queue));
+    if ((await queue.remove(job.jobId)) === 1) {
+      await markJobRemoved(deps.db, job, CANCELLED_REASON, await newestEventId(job.queue));
       return 'removed';
     }
-    const now = await queue.getJobState(row.jobId);
+    const now = await queue.getJobState(job.jobId);
     if (now !== 'active') return 'finished';
-    await signal(row);
+    await signal(job);
     return 'signalled';
   };
 }

@@ -1,4 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+
+/**
+ * Long polls (spec 003): a request held until something happens or a timeout passes. The
+ * `timeout` query parameter of every long poll, in seconds: up to `maxSeconds`, 30 by default.
+ */
+export const longPollQuerySchema = (maxSeconds: number) =>
+  z.object({
+    timeout: z.coerce
+      .number()
+      .positive()
+      .max(maxSeconds)
+      .default(Math.min(30, maxSeconds))
+      .describe(`Seconds to wait at most (default 30, at most ${maxSeconds})`),
+  });
 
 /** Seconds beyond the wait itself that the connection may stay idle while the answer is sent. */
 const MARGIN_MS = 5_000;
