@@ -104,3 +104,28 @@ export function loadNoopWorkerConfig(env: Record<string, string | undefined>) {
 export function processEnvironment(): Record<string, string | undefined> {
   return { ...process.env };
 }
+
+/**
+ * The queue traffic fixture: fills each queue with finished, waiting and delayed jobs, then
+ * keeps jobs flowing through it (a producer and a rate-limited no-op worker per queue).
+ */
+export const QueueTrafficConfigSchema = FixtureConfigSchema.extend({
+  REDIS_URL: localUrl(['redis:'], 'redis://127.0.0.1:6379'),
+  BULL_PREFIX: z.string().min(1),
+  /** Comma-separated queue names. */
+  QUEUES: z
+    .string()
+    .min(1)
+    .transform((value) => value.split(',').filter((name) => name.length > 0)),
+  /** Jobs each queue gets to finish before the traffic starts; every fifth fails. */
+  SEED_FINISHED: z.coerce.number().int().min(0).max(100_000).default(2_000),
+  /** Jobs each queue then holds waiting, and delayed by an hour or more. */
+  SEED_WAITING: z.coerce.number().int().min(0).max(100_000).default(2_000),
+  SEED_DELAYED: z.coerce.number().int().min(0).max(100_000).default(1_000),
+  /** Jobs per second and queue, both added and processed, so the backlog stays as it is. */
+  RATE: z.coerce.number().int().min(1).max(1_000).default(20),
+});
+
+export function loadQueueTrafficConfig(env: Record<string, string | undefined>) {
+  return parseConfig(QueueTrafficConfigSchema, env);
+}

@@ -17,6 +17,7 @@ import type { RunningService } from './harness/processes.js';
 
 export type AppName =
   | 'api-gateway'
+  | 'admin-jobs-svc'
   | 'notifications-svc'
   | 'webhooks-svc'
   | 'delivery-worker'

@@ -7,9 +7,11 @@ describe('the latency meter', () => {
   let server: Server;
   let base: string;
   let connections = 0;
+  const paths: string[] = [];
 
   beforeAll(async () => {
     server = createServer((request, response) => {
+      paths.push(request.url ?? '');
       const delayMs = request.url === '/slow' ? 5 : 0;
       setTimeout(() => response.writeHead(request.url === '/fail' ? 500 : 200).end('ok'), delayMs);
     });
@@ -43,6 +45,22 @@ describe('the latency meter', () => {
     const fast = await measureLatency({ url: `${base}/`, maxRequests: 50 });
     expect(fast.p50).toBeLessThan(slow.p50);
     expect(Number.isInteger(fast.p50)).toBe(false);
+  });
+
+  it('requests several URLs in turn, on the same connection', async () => {
+    const before = connections;
+    paths.length = 0;
+    const summary = await measureLatency({
+      url: [`${base}/a`, `${base}/b`, `${base}/c`],
+      maxRequests: 7,
+    });
+    expect(summary.requests).toBe(7);
+    expect(paths).toEqual(['/a', '/b', '/c', '/a', '/b', '/c', '/a']);
+    expect(connections - before).toBe(1);
+    await expect(measureLatency({ url: [`${base}/a`, 'http://example.com/'] })).rejects.toThrow(
+      /loopback/,
+    );
+    await expect(measureLatency({ url: [] })).rejects.toThrow(/at least one/);
   });
 
   it('counts answers that are not 2xx and refuses other hosts', async () => {

@@ -20,6 +20,25 @@ export const specRateLimits: readonly RateLimitRule[] = [
   { method: 'GET', route: '/api/admin/jobs/*', limit: 100 },
 ];
 
+/**
+ * Budgets of the gateway's own, for endpoints spec 000 does not list and for which the default
+ * write budget (RATE_LIMIT_DEFAULT_WRITE, 60) would be too generous. Each rule is an endpoint of
+ * its own, like the single-job admin actions (retry, cancel, pause, resume, clean, trigger),
+ * which keep the default.
+ */
+export const gatewayRateLimits: readonly RateLimitRule[] = [
+  // Bulk retry and bulk cancel by filter (issue 7): one request may touch thousands of jobs and
+  // starts a tracked batch job in admin-jobs-svc, so they get the budget spec 000 gives its own
+  // bulk write, `POST /api/notifications/read-all`: 10 a minute, one every 6 s on average, ample
+  // for an admin at a console and a bound on how many batches a script can start. Retry and
+  // cancel have a budget each, so spending one never blocks the other.
+  { method: 'POST', route: '/api/admin/jobs/bulk/retry', limit: 10 },
+  { method: 'POST', route: '/api/admin/jobs/bulk/cancel', limit: 10 },
+];
+
+/** Every listed budget: spec 000's, then the gateway's own; the first rule that matches wins. */
+export const rateLimitRules: readonly RateLimitRule[] = [...specRateLimits, ...gatewayRateLimits];
+
 /** The budget one request draws from. */
 export interface RateLimitPolicy {
   /** Method and route pattern, e.g. `POST /api/notifications/:id/read`: the endpoint the budget belongs to. */
@@ -56,7 +75,7 @@ export function createPolicyResolver(settings: RateLimitSettings) {
   return function policyFor(method: string, route: string): RateLimitPolicy {
     // A HEAD costs the service the same work as a GET, so it spends the GET budget.
     const budgetMethod = method === 'HEAD' ? 'GET' : method;
-    const rule = specRateLimits.find((candidate) => ruleMatches(candidate, budgetMethod, route));
+    const rule = rateLimitRules.find((candidate) => ruleMatches(candidate, budgetMethod, route));
     const endpoint = rule ? `${rule.method} ${rule.route}` : `${budgetMethod} ${route}`;
     const base =
       rule?.limit ?? (readMethods.has(budgetMethod) ? settings.defaultRead : settings.defaultWrite);

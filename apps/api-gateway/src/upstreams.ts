@@ -51,6 +51,13 @@ export function upstreamsFrom(config: Config): readonly Upstream[] {
             '/queues/:queueName/resume',
             '/queues/:queueName/clean',
             '/schedulers/:queueName/:schedulerId/trigger',
+            // Bulk retry and cancel by filter, each run as a tracked batch (rate-limits.ts).
+            '/bulk/retry',
+            '/bulk/cancel',
+            '/batches',
+            '/batches/:batchId',
+            // The admin WebSocket (rooms `queues`, `tasks`, `tasks:<queue>`, `batch`).
+            '/stream',
           ],
         },
       ],
@@ -81,11 +88,21 @@ export function upstreamsFrom(config: Config): readonly Upstream[] {
 /**
  * Routes whose WebSocket handshake may carry a single-use `?ticket=` instead of a token: a
  * browser cannot set `Authorization` on a handshake, and a cross-origin page has no session
- * cookie for the gateway. The ticket comes from an authenticated `POST /api/realtime/ticket`;
- * only the service that issued it can redeem it, so the gateway lets such a handshake through
- * its own token check (see routes/proxy/guard.ts).
+ * cookie for the gateway. The ticket comes from an authenticated, rate-limited
+ * `POST /api/realtime/ticket` and lives in the ticket store in Redis that the services share;
+ * the service the socket belongs to redeems it from there (once, within seconds) and judges its
+ * claims: webhooks-svc for the user's `/api/realtime`, admin-jobs-svc for `/api/admin/jobs/stream`,
+ * which also requires them to be ADMIN. The gateway never reads the store, so it lets such a
+ * handshake through its own token, role and rate-limit checks (see routes/proxy/guard.ts); the
+ * service's refusal of a bad, used or expired ticket (or, on the admin stream, of one whose
+ * claims are not ADMIN) reaches the client as the handshake's answer, a 401 for a bad ticket.
+ * Without `?ticket=` these handshakes are judged by the gateway like any request: a token, the
+ * ADMIN role under `/api/admin`, the route's rate limit.
  */
-const ticketUpgradeRoutes: ReadonlySet<string> = new Set(['/api/realtime']);
+const ticketUpgradeRoutes: ReadonlySet<string> = new Set([
+  '/api/realtime',
+  '/api/admin/jobs/stream',
+]);
 
 export function acceptsTicketUpgrade(route: string): boolean {
   return ticketUpgradeRoutes.has(route);

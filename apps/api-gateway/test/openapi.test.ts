@@ -47,6 +47,9 @@ describe('OpenAPI', () => {
     expect(document.components.securitySchemes).toHaveProperty('bearerAuth');
     expect(document.info.description).toContain('`GET /api/notifications/unread-count` | 200');
     expect(document.info.description).toContain('X-RateLimit-Reset');
+    expect(document.info.description).toContain('`POST /api/admin/jobs/bulk/retry` | 10');
+    expect(document.info.description).toContain('`POST /api/admin/jobs/bulk/cancel` | 10');
+    expect(document.info.description).toContain('/api/admin/jobs/stream');
     expect(document['x-conveyor-unavailable']).toBeUndefined();
   });
 

@@ -201,6 +201,36 @@ describe('budgets', () => {
     expectAllowed(await call(gateway, 'GET', '/api/webhooks/1', token), 300, 299);
   });
 
+  test.each(['retry', 'cancel'] as const)(
+    'bulk %s has a budget of its own, 10 a minute, then 429; the other bulk action and the single-job actions are untouched',
+    async (action) => {
+      const token = tokenFor('ADMIN');
+      const other = action === 'retry' ? 'cancel' : 'retry';
+      const allowed = await spend(10, () =>
+        call(gateway, 'POST', `/api/admin/jobs/bulk/${action}`, token),
+      );
+      allowed.forEach((response, index) => expectAllowed(response, 10, 9 - index));
+      const seen = services.adminJobs.seen.length;
+      expectRefused(await call(gateway, 'POST', `/api/admin/jobs/bulk/${action}`, token), 10);
+      expect(services.adminJobs.seen.length).toBe(seen);
+      expectAllowed(await call(gateway, 'POST', `/api/admin/jobs/bulk/${other}`, token), 10, 9);
+      expectAllowed(
+        await call(gateway, 'POST', '/api/admin/jobs/queues/notifications/pause', token),
+        60,
+        59,
+      );
+      expectAllowed(await call(gateway, 'GET', '/api/admin/jobs/health', token), 100, 99);
+    },
+  );
+
+  test('batch reads and the admin stream handshake share the one admin read budget', async () => {
+    const token = tokenFor('ADMIN');
+    expectAllowed(await call(gateway, 'GET', '/api/admin/jobs/batches', token), 100, 99);
+    expectAllowed(await call(gateway, 'GET', '/api/admin/jobs/batches/batch-1', token), 100, 98);
+    expectAllowed(await call(gateway, 'GET', '/api/admin/jobs/stream', token), 100, 97);
+    expectAllowed(await call(gateway, 'GET', '/api/admin/jobs/health', token), 100, 96);
+  });
+
   test('unlisted endpoints get the documented defaults: 300 a minute for reads, 60 for writes', async () => {
     const token = tokenFor();
     expectAllowed(await call(gateway, 'GET', '/api/webhooks', token), 300, 299);

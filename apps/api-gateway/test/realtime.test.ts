@@ -2,8 +2,8 @@ import { DEFAULT_SESSION_COOKIE } from '@conveyor/service-kit/auth-config';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import WebSocket from 'ws';
 import { buildGateway, type TestGateway } from './helpers/gateway.js';
+import { handshake } from './helpers/sockets.js';
 import { bearer, tokenFor } from './helpers/tokens.js';
 import { startFakeServices } from './helpers/upstream.js';
 
@@ -23,32 +23,6 @@ afterAll(async () => {
   await gateway?.close();
   await services?.close();
 });
-
-/** The service's first message, or the HTTP answer when the handshake is refused. */
-async function handshake(
-  url: string,
-  options: WebSocket.ClientOptions = {},
-): Promise<
-  | { opened: true; hello: Record<string, unknown> }
-  | { opened: false; status: number; body: unknown }
-> {
-  const socket = new WebSocket(url, options);
-  socket.on('error', () => undefined);
-  return new Promise((resolve) => {
-    socket.once('message', (data: Buffer) => {
-      resolve({ opened: true, hello: JSON.parse(data.toString()) as Record<string, unknown> });
-      socket.close();
-    });
-    socket.once('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.once('end', () => {
-        resolve({ opened: false, status: response.statusCode ?? 0, body: JSON.parse(body) });
-        socket.terminate();
-      });
-    });
-  });
-}
 
 describe('the gateway’s /api/realtime routes', () => {
   test('a handshake with ?ticket= and no other credential reaches webhooks-svc, which judges it', async () => {

@@ -4,6 +4,7 @@ import { freePort } from '@conveyor/test-harness/ports';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { buildGateway, type TestGateway } from './helpers/gateway.js';
+import { openSocket } from './helpers/sockets.js';
 import { bearer, tokenFor } from './helpers/tokens.js';
 import { startFakeServices } from './helpers/upstream.js';
 
@@ -23,27 +24,9 @@ afterAll(async () => {
   await services?.close();
 });
 
-/** Opens a socket and resolves with it and a reader of its next JSON message. */
-async function open(path: string, headers: Record<string, string>) {
-  const socket = new WebSocket(`${base}${path}`, { headers });
-  const queue: unknown[] = [];
-  const waiting: ((message: unknown) => void)[] = [];
-  socket.on('message', (data: Buffer) => {
-    const message: unknown = JSON.parse(data.toString());
-    const next = waiting.shift();
-    if (next) next(message);
-    else queue.push(message);
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const nextMessage = () =>
-    queue.length > 0
-      ? Promise.resolve(queue.shift())
-      : new Promise<unknown>((resolve) => waiting.push(resolve));
-  return { socket, nextMessage };
-}
+/** Opens a socket at a path of the gateway; see `openSocket`. */
+const open = (path: string, headers: Record<string, string>) =>
+  openSocket(`${base}${path}`, headers);
 
 /** The HTTP status and JSON body a refused handshake answered with. */
 async function refusalOf(

@@ -1,3 +1,4 @@
+import { realtimeConfigShape } from '@conveyor/realtime/config';
 import { booleanVar, parseConfig } from '@conveyor/runtime/config';
 import { refuseDevelopmentSecret } from '@conveyor/service-kit/auth-config';
 import { backendServiceConfigShape } from '@conveyor/service-kit/service-base';
@@ -27,17 +28,8 @@ export const ConfigSchema = z
      * only keeps the cut-off a valid date. @defaultValue 90
      */
     JOB_RUNS_RETENTION_DAYS: count(1, 36_500, 90),
-    /** Open `/api/realtime` sockets one user may hold on one instance. @defaultValue 5 */
-    REALTIME_MAX_CONNECTIONS_PER_USER: count(1, 100, 5),
-    /**
-     * Bytes a socket may have queued and unsent before it is cut off as too slow, so one slow
-     * client never holds the others' memory. @defaultValue 1 MiB
-     */
-    REALTIME_MAX_BUFFERED_BYTES: count(16_384, 64 * 1_048_576, 1_048_576),
-    /** Milliseconds between pings; a socket that misses one pong is closed. @defaultValue 30 000 */
-    REALTIME_HEARTBEAT_MS: count(1_000, 300_000, 30_000),
-    /** Seconds a `/api/realtime/ticket` ticket stays valid (single use). @defaultValue 30 */
-    REALTIME_TICKET_SECONDS: count(5, 300, 30),
+    /** The `/api/realtime` sockets' limits and tickets. */
+    ...realtimeConfigShape,
     /**
      * Where webhook endpoints may point (`WEBHOOK_ALLOW_HTTP`, `WEBHOOK_ALLOWED_NETWORKS`): the
      * same policy the webhook worker applies at every delivery.

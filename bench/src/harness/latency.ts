@@ -3,8 +3,11 @@ import { assertLoopback, loadLimits } from './load.js';
 import { percentile } from './stats.js';
 
 export interface LatencyOptions {
-  /** A loopback URL; anything else is refused. */
-  url: string;
+  /**
+   * A loopback URL (anything else is refused), or several, requested in turn (request `i` goes
+   * to `url[i % url.length]`): e.g. one job after another, so no single row stays cached.
+   */
+  url: string | readonly string[];
   headers?: Record<string, string>;
   /** Seconds to measure for. @defaultValue 5 */
   durationSeconds?: number;
@@ -41,15 +44,17 @@ export function summarize(latenciesMs: readonly number[], non2xx = 0): LatencySu
  * concurrency; this measures with `performance.now()`). Bounded in time and count.
  */
 export async function measureLatency(options: LatencyOptions): Promise<LatencySummary> {
-  assertLoopback(options.url);
+  const urls = typeof options.url === 'string' ? [options.url] : options.url;
+  if (urls.length === 0) throw new RangeError('measureLatency needs at least one URL');
+  for (const url of urls) assertLoopback(url);
   const durationMs = Math.min(options.durationSeconds ?? 5, loadLimits.maxDurationSeconds) * 1000;
   const maxRequests = Math.min(options.maxRequests ?? 100_000, loadLimits.maxAmount);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const latencies: number[] = [];
   let non2xx = 0;
-  const once = () =>
+  const once = (url: string) =>
     new Promise<number>((resolve, reject) => {
-      const outgoing = request(options.url, { agent, headers: options.headers }, (incoming) => {
+      const outgoing = request(url, { agent, headers: options.headers }, (incoming) => {
         incoming.on('data', () => undefined);
         incoming.on('end', () => resolve(incoming.statusCode ?? 0));
         incoming.on('error', reject);
@@ -61,8 +66,9 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencySu
   try {
     const deadline = performance.now() + durationMs;
     while (latencies.length < maxRequests && performance.now() < deadline) {
+      const url = urls[latencies.length % urls.length]!;
       const started = performance.now();
-      const status = await once();
+      const status = await once(url);
       latencies.push(performance.now() - started);
       if (status < 200 || status > 299) non2xx += 1;
     }

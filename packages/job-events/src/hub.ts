@@ -13,6 +13,12 @@ export interface OwnedJobEvent extends JobEvent {
   ownerId: string;
 }
 
+/** A job event with the job's name and owner as known when it was read (null: not known). */
+export interface QueueJobEvent extends JobEvent {
+  name: string | null;
+  ownerId: string | null;
+}
+
 export interface JobEventHub {
   /**
    * Events of the user's own jobs (jobs without an owner are never delivered) and the user's
@@ -30,6 +36,11 @@ export interface JobEventHub {
     jobId: string,
     listener: (event: JobEvent) => void,
   ): () => void;
+  /**
+   * Every job event of one queue, whoever the job runs for, system jobs included, with its name
+   * and owner: for the admin `tasks` rooms. A job whose hash is already gone has them null.
+   */
+  subscribeQueue(queue: QueueName, listener: (event: QueueJobEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -65,6 +76,7 @@ export async function createJobEventHub(options: JobEventHubOptions): Promise<Jo
   const users = new Listeners<OwnedJobEvent | UserEvent>(logger, 'user event');
   const jobs = new Listeners<OwnedJobEvent>(logger, 'job event');
   const queueJobs = new Listeners<JobEvent>(logger, 'queue job event');
+  const wholeQueues = new Listeners<QueueJobEvent>(logger, 'queue event');
   const lookups = createRedis(options.redisUrl, 'worker', 'job-event-hub');
   const blocking = createRedis(options.redisUrl, 'worker', 'job-event-hub:tail');
   for (const client of [lookups, blocking]) {
@@ -86,23 +98,31 @@ export async function createJobEventHub(options: JobEventHubOptions): Promise<Jo
   };
 
   const handleJobEvents = async (queue: QueueName, entries: StreamEntry[]) => {
-    const needsOwner = (event: JobEvent) => users.size > 0 || jobs.has(event.jobId);
+    const queueWatched = wholeQueues.has(queue);
+    const needsInfo = (event: JobEvent) => queueWatched || users.size > 0 || jobs.has(event.jobId);
     const wanted = entries
       .map(([id, fields]) => parseStreamEntry(queue, id, fields))
       .filter((event): event is JobEvent => {
         return (
-          event !== null && (needsOwner(event) || queueJobs.has(queueJobTopic(queue, event.jobId)))
+          event !== null && (needsInfo(event) || queueJobs.has(queueJobTopic(queue, event.jobId)))
         );
       });
     // Look every job up first (in parallel, one round trip per job not cached), then deliver
     // in stream order without awaiting in between, so the order holds.
     const infos = new Map<string, JobInfo | null>();
-    const ids = [...new Set(wanted.filter(needsOwner).map((event) => event.jobId))];
+    const ids = [...new Set(wanted.filter(needsInfo).map((event) => event.jobId))];
     const found = await Promise.all(ids.map((jobId) => readInfo(queue, jobId)));
     ids.forEach((jobId, index) => infos.set(jobId, found[index] ?? null));
     for (const event of wanted) {
       queueJobs.emit(queueJobTopic(queue, event.jobId), event);
       const info = infos.get(event.jobId);
+      if (queueWatched) {
+        wholeQueues.emit(queue, {
+          ...event,
+          name: info?.name ?? null,
+          ownerId: info?.ownerId ?? null,
+        });
+      }
       if (!info?.ownerId) continue;
       const owned: OwnedJobEvent = { ...event, name: info.name, ownerId: info.ownerId };
       jobs.emit(event.jobId, owned);
@@ -135,11 +155,13 @@ export async function createJobEventHub(options: JobEventHubOptions): Promise<Jo
     subscribeJob: (jobId, listener) => jobs.add(jobId, listener),
     subscribeQueueJob: (queue, jobId, listener) =>
       queueJobs.add(queueJobTopic(queue, jobId), listener),
+    subscribeQueue: (queue, listener) => wholeQueues.add(queue, listener),
     async close() {
       await tail.stop();
       users.clear();
       jobs.clear();
       queueJobs.clear();
+      wholeQueues.clear();
       lookups.disconnect();
     },
   };

@@ -8,7 +8,12 @@ import { startPrivateRedis, type PrivateServer } from '@conveyor/test-harness/se
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../src/events.js';
-import { createJobEventHub, type JobEventHub, type OwnedJobEvent } from '../src/hub.js';
+import {
+  createJobEventHub,
+  type JobEventHub,
+  type OwnedJobEvent,
+  type QueueJobEvent,
+} from '../src/hub.js';
 import { jobEventsQueues } from '../src/registry.js';
 import { publishUserEvents, type UserEvent } from '../src/user-events.js';
 import {
@@ -131,6 +136,36 @@ describe('createJobEventHub', () => {
     const count = heard.length;
     await jobs.queue.getJob(jobId).then((job) => job!.updateProgress(42));
     await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(heard).toHaveLength(count);
+  });
+
+  it('delivers every job of a queue to its watchers, with name and owner, in order', async () => {
+    const hub = await openHub();
+    const heard: QueueJobEvent[] = [];
+    const elsewhere: QueueJobEvent[] = [];
+    const leave = hub.subscribeQueue(testQueue, (event) => heard.push(event));
+    hub.subscribeQueue(idleQueue, (event) => elsewhere.push(event));
+    const owned = await jobs.add('ok', { ownerId: 'carol' });
+    const system = await jobs.add('ok', {});
+    await waitUntil(
+      () =>
+        [owned, system].every((id) => heard.some((e) => e.jobId === id && e.type === 'completed')),
+      { what: 'both jobs' },
+    );
+    expect(heard.find((event) => event.jobId === owned)).toMatchObject({
+      queue: testQueue,
+      name: 'ok',
+      ownerId: 'carol',
+    });
+    expect(heard.find((event) => event.jobId === system)).toMatchObject({ ownerId: null });
+    const ownedTypes = heard.filter((event) => event.jobId === owned).map((event) => event.type);
+    expect(ownedTypes.indexOf('active')).toBeLessThan(ownedTypes.indexOf('completed'));
+    expect(elsewhere).toEqual([]);
+
+    leave();
+    const count = heard.length;
+    await jobs.add('ok', {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(heard).toHaveLength(count);
   });
 

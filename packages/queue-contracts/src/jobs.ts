@@ -103,12 +103,31 @@ export const sendDigestChunk = defineJob({
   options: { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
 });
 
+/**
+ * Runs one admin bulk action (retry or cancel by filter) whose `admin_batches` row holds the
+ * filter, the cursor and the counts; the job id is the batch id, so a repeated enqueue is a
+ * no-op. A retry after a crash resumes from the row's cursor, repeating at most one page.
+ */
+export const runAdminBulk = defineJob({
+  queue: QueueName.adminBulk,
+  name: 'admin.bulk',
+  payload: JobMetaSchema.extend({ batchId: z.uuid() }),
+  result: z.object({
+    processed: z.number().int().min(0),
+    succeeded: z.number().int().min(0),
+    skipped: z.number().int().min(0),
+    failed: z.number().int().min(0),
+  }),
+  options: { attempts: 3, backoff: { type: 'exponential', delay: 2_000 } },
+});
+
 /** Every job of the platform, by name: the one place producers and workers agree on. */
 export const jobCatalog = {
   [deliverNotification.name]: deliverNotification,
   [sweepNotificationOutbox.name]: sweepNotificationOutbox,
   [tickDigests.name]: tickDigests,
   [sendDigestChunk.name]: sendDigestChunk,
+  [runAdminBulk.name]: runAdminBulk,
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

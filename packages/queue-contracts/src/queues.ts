@@ -8,6 +8,8 @@ export const QueueName = {
   analyticsAggregation: 'analytics-aggregation',
   searchIndexUpdate: 'search-index-update',
   mediaPreview: 'media-preview',
+  /** Admin bulk retry and bulk cancel batches, run inside admin-jobs-svc. */
+  adminBulk: 'admin-bulk',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

@@ -22,15 +22,17 @@ export interface AdminAction {
 }
 
 /**
- * Runs an admin action and records it with its outcome: `succeeded`, or `failed` with the
- * error's text (the error is thrown on). The record is written after the action, so it holds
- * what happened, not what was asked; a failure to write it fails the request, since an action
- * the trail does not show must not look done.
+ * Runs an admin action and records it with its outcome: `succeeded` (or `started` for an action
+ * that goes on as a tracked batch: `options.outcome`), or `failed` with the error's text (the
+ * error is thrown on). The record is written after the action, so it holds what happened, not
+ * what was asked; a failure to write it fails the request, since an action the trail does not
+ * show must not look done.
  */
 export async function audited<T>(
   db: Database,
   action: AdminAction,
   run: () => Promise<T>,
+  options: { outcome?: 'succeeded' | 'started' } = {},
 ): Promise<T> {
   let result: T;
   try {
@@ -39,7 +41,7 @@ export async function audited<T>(
     await writeEntry(db, action, 'failed', error instanceof Error ? error.message : String(error));
     throw error;
   }
-  await writeEntry(db, action, 'succeeded');
+  await writeEntry(db, action, options.outcome ?? 'succeeded');
   return result;
 }
 

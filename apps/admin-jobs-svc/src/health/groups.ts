@@ -20,6 +20,8 @@ export const workerGroups: readonly WorkerGroup[] = [
   { name: 'digests', app: 'digest-worker', queues: [QueueName.notificationDigest] },
   // Deliveries are claimed from PostgreSQL, not a BullMQ queue: only liveness says its health.
   { name: 'webhooks', app: 'webhook-worker', queues: [] },
+  // Bulk retry and cancel batches run in the admin service itself (src/bulk).
+  { name: 'admin', app: 'admin-jobs-svc', queues: [QueueName.adminBulk] },
 ];
 
 /** How many job schedulers of the catalog live on `queues`: what a group should find. */

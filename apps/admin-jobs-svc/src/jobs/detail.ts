@@ -1,5 +1,5 @@
 import type { Database } from '@conveyor/db/client';
-import { jobRuns, type JobRun } from '@conveyor/db/schema';
+import { jobRunColumns, jobRuns, type JobRun } from '@conveyor/db/schema';
 import type { QueueName } from '@conveyor/queue-contracts';
 import type { Producer } from '@conveyor/queue-contracts/producer';
 import type { Job, JobState } from 'bullmq';
@@ -125,7 +125,7 @@ export function createJobDetailReader(deps: JobDetailDeps) {
   return async function read(queue: QueueName, jobId: string): Promise<JobDetail | null> {
     const [[row], live] = await Promise.all([
       deps.db
-        .select()
+        .select(jobRunColumns)
         .from(jobRuns)
         .where(and(eq(jobRuns.queue, queue), eq(jobRuns.jobId, jobId)))
         .limit(1),

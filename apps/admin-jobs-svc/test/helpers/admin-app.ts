@@ -25,10 +25,10 @@ export interface AdminTestApp {
   close: () => Promise<void>;
 }
 
-/** The app on a database and a BullMQ prefix of its own. */
-export async function startAdminApp(): Promise<AdminTestApp> {
+/** The app on a database and a BullMQ prefix of its own; `env` overrides config variables. */
+export async function startAdminApp(env: Record<string, string> = {}): Promise<AdminTestApp> {
   const prefix = testPrefix();
-  const deps = await createTestDeps(loadConfig, { BULL_PREFIX: prefix });
+  const deps = await createTestDeps(loadConfig, { ...env, BULL_PREFIX: prefix });
   const app = await buildApp(deps);
   await app.ready();
   const queues = new Map<QueueName, Queue>();

@@ -126,6 +126,7 @@ describe('GET /api/admin/jobs/queues', () => {
         completedPerMinute: 0.05,
         failedPerMinute: 0.02,
       },
+      [QueueName.adminBulk]: zero,
     });
   });
 });

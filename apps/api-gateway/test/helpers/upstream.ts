@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { errorBody, errorText } from '@conveyor/service-kit/errors';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
 
@@ -20,6 +21,12 @@ export interface FakeService {
 
 const methods: HTTPMethods[] = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
+/** What the fake answers a handshake it refuses with `?refuseWith=`, as the services would. */
+const refusals: Record<number, string> = {
+  401: errorText.unauthorized,
+  403: errorText.forbiddenAdmin,
+};
+
 const record = (request: FastifyRequest, body: unknown = request.body): SeenRequest => ({
   method: request.method,
   url: request.url,
@@ -31,7 +38,9 @@ const record = (request: FastifyRequest, body: unknown = request.body): SeenRequ
  * A small real service on a free port, standing in for notifications-svc, admin-jobs-svc or
  * webhooks-svc: it echoes every request under /api (method, path, headers, body), echoes
  * WebSocket messages, and serves `/healthz` and an OpenAPI document with one path per prefix.
- * `?delayMs=` holds an answer back, for timeouts.
+ * `?delayMs=` holds an answer back, for timeouts; `?refuseWith=<status>` refuses a WebSocket
+ * handshake with that status and the error envelope (recorded in `seen` all the same), the way a
+ * service refuses a bad `?ticket=` before its socket opens.
  */
 export async function startFakeService(
   name: string,
@@ -82,6 +91,12 @@ export async function startFakeService(
     method: 'GET',
     url: '/api/*',
     handler: echo,
+    onRequest: async (request, reply) => {
+      const refuseWith = Number((request.query as { refuseWith?: string }).refuseWith ?? 0);
+      if (!request.ws || refuseWith === 0) return;
+      seen.push(record(request, null));
+      return reply.code(refuseWith).send(errorBody(refusals[refuseWith] ?? 'Refused'));
+    },
     wsHandler: (socket, request) => {
       seen.push(record(request, null));
       socket.send(

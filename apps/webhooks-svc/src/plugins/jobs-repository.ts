@@ -1,5 +1,5 @@
 import type { Database } from '@conveyor/db/client';
-import { jobRuns, type JobRun } from '@conveyor/db/schema';
+import { jobRunColumns, jobRuns, type JobRun } from '@conveyor/db/schema';
 import type { JobInfo } from '@conveyor/job-events/job-info';
 import { recordNewJobs } from '@conveyor/job-events/registry';
 import { and, count, desc, eq, sql } from 'drizzle-orm';
@@ -37,7 +37,7 @@ export function createJobsRepository(db: Database) {
     /** The caller's job by id. User jobs have UUID ids, unique across queues. */
     async find(ownerId: string, jobId: string): Promise<JobRun | null> {
       const [row] = await db
-        .select()
+        .select(jobRunColumns)
         .from(jobRuns)
         .where(and(eq(jobRuns.jobId, jobId), eq(jobRuns.ownerId, ownerId)))
         .limit(1);
@@ -52,7 +52,7 @@ export function createJobsRepository(db: Database) {
     ): Promise<{ rows: JobRun[]; total: number }> {
       const offset = (page - 1) * limit;
       const rows = await db
-        .select()
+        .select(jobRunColumns)
         .from(jobRuns)
         .where(ownedBy(ownerId, state))
         .orderBy(...newestFirst)

@@ -1,8 +1,4 @@
-import { CloseCode, CloseReason } from './close-codes.js';
-
-const closeCodes = (Object.keys(CloseCode) as Array<keyof typeof CloseCode>)
-  .map((key) => `\`${CloseCode[key]}\` ${CloseReason[key]}`)
-  .join('; ');
+import { closeCodesText } from '@conveyor/realtime/close-codes';
 
 /**
  * The OpenAPI path item of the `/api/realtime` upgrade, given to the document by hand because
@@ -28,7 +24,7 @@ const realtimeOperation = {
     'id answers `error` `Job not found`), `{"type":"unsubscribe:job","jobId":"…"}`,',
     '`{"type":"ping"}`. Frames are at most 64 KiB.',
     '',
-    `Close codes: ${closeCodes}.`,
+    `Close codes: ${closeCodesText}.`,
     'Nothing is replayed after a reconnect: `GET /api/jobs/:jobId` holds the same truth.',
   ].join('\n'),
 };

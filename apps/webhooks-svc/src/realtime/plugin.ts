@@ -1,17 +1,13 @@
-import { once } from 'node:events';
 import type { JobEventHub } from '@conveyor/job-events/hub';
-import fastifyWebsocket from '@fastify/websocket';
+import { createHandshakeGuard } from '@conveyor/realtime/handshake';
+import { registerSocketServer } from '@conveyor/realtime/socket-server';
+import { createTicketStore } from '@conveyor/realtime/tickets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { JobsRepository } from '../plugins/jobs-repository.js';
-import { CloseCode, CloseReason } from './close-codes.js';
-import { createConnectionRegistry } from './connection-registry.js';
 import { openConnection } from './connection.js';
-import { createHandshakeGuard } from './handshake.js';
-import { createHeartbeat } from './heartbeat.js';
 import ticketRoute from './ticket-route.js';
-import { createTicketStore } from './tickets.js';
 
 export interface RealtimePluginOptions {
   /** Delivers each user's job and notification events; opened and closed by the app. */
@@ -23,17 +19,13 @@ export interface RealtimePluginOptions {
   config: Config;
 }
 
-/** Largest client frame. Clients send small JSON commands; a larger frame closes with 1009. */
-export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
-
-/** Milliseconds sockets get at shutdown to finish their close handshake before they are cut. */
-const shutdownGraceMs = 1_000;
-
 /**
  * Real-time job feedback (spec 004 events over a plain WebSocket, DESIGN.md "Real time"):
  * `GET /api/realtime`, the socket, and `POST /api/realtime/ticket`. It lives in this service
  * because the service owns the job registry (ownership of job ids) and reads the event hub.
- * Encapsulated: @fastify/websocket's route wrapping applies to these routes only.
+ * Encapsulated: @fastify/websocket's route wrapping applies to these routes only. The socket
+ * rules every socket of the platform shares (tickets, handshake, cap, heartbeat, backlog,
+ * expiry, shutdown) are @conveyor/realtime's.
  */
 const realtimePlugin: FastifyPluginAsyncZod<RealtimePluginOptions> = async (app, options) => {
   const { config } = options;
@@ -41,29 +33,15 @@ const realtimePlugin: FastifyPluginAsyncZod<RealtimePluginOptions> = async (app,
     redis: options.redis,
     ttlSeconds: config.REALTIME_TICKET_SECONDS,
   });
-  const registry = createConnectionRegistry(config.REALTIME_MAX_CONNECTIONS_PER_USER);
-  const heartbeat = createHeartbeat(config.REALTIME_HEARTBEAT_MS);
+  const sockets = await registerSocketServer(app, {
+    maxConnectionsPerUser: config.REALTIME_MAX_CONNECTIONS_PER_USER,
+    heartbeatMs: config.REALTIME_HEARTBEAT_MS,
+  });
   const connectionOptions = {
     hub: options.hub,
     jobs: options.jobs,
     maxBufferedBytes: config.REALTIME_MAX_BUFFERED_BYTES,
   };
-
-  await app.register(fastifyWebsocket, {
-    options: { maxPayload: MAX_CLIENT_FRAME_BYTES },
-    // Replaces the plugin's own, which closes without a code: 1001 tells clients to reconnect,
-    // and the app's close does not wait the 30 s ws allows a peer that never answers.
-    preClose: async () => {
-      heartbeat.stop();
-      const open = [...registry.sockets()];
-      for (const socket of open) socket.close(CloseCode.goingAway, CloseReason.goingAway);
-      const grace = setTimeout(() => open.forEach((socket) => socket.terminate()), shutdownGraceMs);
-      const closing = open.filter((socket) => socket.readyState !== socket.CLOSED);
-      await Promise.all(closing.map((socket) => once(socket, 'close')));
-      clearTimeout(grace);
-      app.websocketServer.close();
-    },
-  });
   await app.register(ticketRoute, { tickets });
 
   app.get(
@@ -73,11 +51,7 @@ const realtimePlugin: FastifyPluginAsyncZod<RealtimePluginOptions> = async (app,
       onRequest: createHandshakeGuard(app, { tickets, allowedOrigins: config.CORS_ORIGINS }),
     },
     (socket, request) => {
-      if (!registry.admit(request.user.sub, socket)) {
-        socket.close(CloseCode.tooManyConnections, CloseReason.tooManyConnections);
-        return;
-      }
-      heartbeat.watch(socket);
+      if (!sockets.admit(request.user.sub, socket)) return;
       openConnection(socket, request.user, { ...connectionOptions, log: request.log });
     },
   );

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, successOf } from '../schemas/envelope.js';
-import type { TicketStore } from './tickets.js';
+import type { TicketStore } from '@conveyor/realtime/tickets';
 
 const TicketResponseSchema = successOf(
   z.object({

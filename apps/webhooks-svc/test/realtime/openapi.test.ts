@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloseCode } from '../../src/realtime/close-codes.js';
+import { CloseCode } from '@conveyor/realtime/close-codes';
 import { startApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;

@@ -1,5 +1,5 @@
 import type { Database } from '@conveyor/db/client';
-import { jobRuns } from '@conveyor/db/schema';
+import { jobRunColumns, jobRuns } from '@conveyor/db/schema';
 import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { JobEvent } from '../events.js';
 import type { JobInfo } from '../job-info.js';
@@ -67,7 +67,7 @@ export async function applyJobEvents(
       jobs.flatMap(({ queue, jobId, info }) => (info === null ? [] : [{ queue, jobId, info }])),
     );
     const rows = await tx
-      .select()
+      .select(jobRunColumns)
       .from(jobRuns)
       .where(whereJobs(jobs))
       .orderBy(jobRuns.queue, jobRuns.jobId)

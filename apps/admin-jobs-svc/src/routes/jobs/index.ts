@@ -1,9 +1,7 @@
 import type { Database } from '@conveyor/db/client';
 import { createJobCanceller } from '@conveyor/job-events/cancel';
-import { createJobEventHub } from '@conveyor/job-events/hub';
-import { queueNames } from '@conveyor/queue-contracts';
+import type { JobEventHub } from '@conveyor/job-events/hub';
 import type { Producer } from '@conveyor/queue-contracts/producer';
-import type { Logger } from '@conveyor/runtime/logger';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { createJobDetailReader } from '../../jobs/detail.js';
@@ -19,10 +17,11 @@ export interface JobRoutesOptions {
   deps: {
     db: { db: Database };
     redis: Redis;
-    config: { REDIS_URL: string; BULL_PREFIX: string };
-    logger: Logger;
+    config: { BULL_PREFIX: string };
   };
   queues: Producer;
+  /** Every queue's events: long polls answer as the job ends rather than polling BullMQ. */
+  hub: JobEventHub;
 }
 
 /**
@@ -31,7 +30,7 @@ export interface JobRoutesOptions {
  * token.
  */
 const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, options) => {
-  const { deps, queues } = options;
+  const { deps, queues, hub } = options;
   const { db } = deps.db;
   const readDetail = createJobDetailReader({ db, producer: queues });
   // The user jobs API's canceller, so both APIs cancel the same way.
@@ -41,18 +40,6 @@ const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, options) 
     prefix: deps.config.BULL_PREFIX,
     db,
   });
-  // Long polls listen to every queue's events here (its own Redis connections, since it
-  // blocks on XREAD) rather than polling BullMQ, so a wait answers as the job ends.
-  const hub = await createJobEventHub({
-    redisUrl: deps.config.REDIS_URL,
-    prefix: deps.config.BULL_PREFIX,
-    queues: queueNames,
-    logger: deps.logger.child({ component: 'admin-job-event-hub' }),
-  });
-  app.addHook('onClose', async () => {
-    await hub.close();
-  });
-
   await app.register(searchRoute, { search: createJobSearch(db) });
   await app.register(detailRoute, { readDetail });
   await app.register(cancelRoute, { db, cancel, readDetail });

@@ -1,4 +1,4 @@
-import { jobRunsSearchDocument } from '@conveyor/db/schema';
+import { jobRuns } from '@conveyor/db/schema';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { as, sleepJob, startAdmin, type TestAdmin } from '../../helpers/jobs-fixtures.js';
@@ -48,6 +48,6 @@ it('finds a job by a word of its error text among 100 000 rows in under 100 ms',
 it('reads the full-text GIN index for it', async () => {
   const plan = await t.deps.db.db.execute<{ 'QUERY PLAN': string }>(sql`
     explain select job_id from job_runs
-    where ${jobRunsSearchDocument} @@ websearch_to_tsquery('simple', 'quarantined')`);
+    where ${jobRuns.searchDocument} @@ websearch_to_tsquery('simple', 'quarantined')`);
   expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toContain('job_runs_search_idx');
 });

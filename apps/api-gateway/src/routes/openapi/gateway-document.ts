@@ -1,4 +1,4 @@
-import { specRateLimits, type RateLimitSettings } from '../../rate-limits.js';
+import { rateLimitRules, type RateLimitSettings } from '../../rate-limits.js';
 import type { OpenApiDocument } from './merge.js';
 
 const envelope = {
@@ -42,7 +42,7 @@ export const gatewayResponses = {
 
 function rateLimitTable(settings: RateLimitSettings): string {
   const scaled = (limit: number) => Math.max(1, Math.round(limit * settings.scale));
-  const rows = specRateLimits.map(
+  const rows = rateLimitRules.map(
     (rule) => `| \`${rule.method} ${rule.route}\` | ${scaled(rule.limit)} |`,
   );
   return [
@@ -73,7 +73,7 @@ Per user and per endpoint (method and route pattern, so ids in a path share one 
 ${rateLimitTable(options.rateLimits)}
 
 ## WebSocket
-An upgrade under a service's prefix is authenticated like any request, then proxied to the same path of the service.`;
+An upgrade under a service's prefix is authenticated like any request (a token, the ADMIN role under \`/api/admin\`, the endpoint's rate limit), then proxied to the same path of the service: \`/api/realtime\` (a user's job events) and \`/api/admin/jobs/stream\` (the admin rooms \`queues\`, \`tasks\`, \`tasks:<queue>\` and \`batch\`). A browser, which cannot set \`Authorization\` on a handshake, may instead connect to either with a single-use \`?ticket=\` from \`POST /api/realtime/ticket\`; such a handshake goes to the service, which redeems the ticket and judges its claims (ADMIN for the admin stream) and answers 401 for a bad, used or expired one. A refused handshake is an ordinary HTTP answer with the error envelope.`;
 
   return {
     openapi: '3.1.0',

@@ -46,10 +46,12 @@ export function createRouteGuard(app: FastifyInstance, options: GuardOptions) {
 
     return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (ticketUpgrades && presentsTicket(request, options.isUpgrade)) {
-        // The ticket is the credential, and only the service that issued it can redeem it (once,
-        // as the token's user); the service refuses a bad one with 401 before the socket opens.
-        // No rate limit: there is no verified user to count yet, and every ticket was bought
-        // with an authenticated, rate-limited POST /api/realtime/ticket.
+        // The ticket is the credential, and the service the socket belongs to redeems it (once,
+        // as the token's user) from the ticket store the services share in Redis; it judges the
+        // claims (ADMIN on an admin stream) and refuses a bad ticket with 401 before the socket
+        // opens, so no token or role check here. No rate limit: there is no verified user to
+        // count yet, and every ticket was bought with an authenticated, rate-limited
+        // POST /api/realtime/ticket.
         refuseCrossSiteHandshake(request, options.allowedOrigins);
         return;
       }

@@ -1,5 +1,5 @@
 /**
- * Close codes of `/api/realtime` sockets. 1001 and 1013 are RFC 6455's; the 4000 range is the
+ * Close codes of the platform's sockets (`/api/realtime`, `/api/admin/jobs/stream`). 1001 and 1013 are RFC 6455's; the 4000 range is the
  * application's own, chosen to echo the HTTP status a client already knows (401, 429).
  */
 export const CloseCode = {
@@ -19,3 +19,8 @@ export const CloseReason = {
   tokenExpired: 'Token expired',
   tooManyConnections: 'Too many connections',
 } as const satisfies Record<keyof typeof CloseCode, string>;
+
+/** The close codes as one line for an API description: "`1001` Server shutting down; …". */
+export const closeCodesText = (Object.keys(CloseCode) as Array<keyof typeof CloseCode>)
+  .map((key) => `\`${CloseCode[key]}\` ${CloseReason[key]}`)
+  .join('; ');
