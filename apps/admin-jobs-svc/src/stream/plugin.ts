@@ -2,9 +2,7 @@ import type { Database } from '@conveyor/db/client';
 import type { JobEventHub } from '@conveyor/job-events/hub';
 import { queueNames } from '@conveyor/queue-contracts';
 import type { Producer } from '@conveyor/queue-contracts/producer';
-import { createHandshakeGuard } from '@conveyor/realtime/handshake';
 import { registerSocketServer } from '@conveyor/realtime/socket-server';
-import { createTicketStore } from '@conveyor/realtime/tickets';
 import type { Logger } from '@conveyor/runtime/logger';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -37,14 +35,7 @@ export const STREAM_PATH = '/api/admin/jobs/stream';
  */
 const streamPlugin: FastifyPluginAsync<StreamPluginOptions> = async (app, options) => {
   const { config, db } = options;
-  const tickets = createTicketStore({
-    redis: options.redis,
-    ttlSeconds: config.REALTIME_TICKET_SECONDS,
-  });
-  const sockets = await registerSocketServer(app, {
-    maxConnectionsPerUser: config.REALTIME_MAX_CONNECTIONS_PER_USER,
-    heartbeatMs: config.REALTIME_HEARTBEAT_MS,
-  });
+  const sockets = await registerSocketServer(app, { redis: options.redis, config });
   const rooms = createRoomHub({
     readQueueStats: () => queueStats(options.queues, db, queueNames),
     readBatchesChangedSince: (since) => batchesChangedSince(db, since),
@@ -61,10 +52,7 @@ const streamPlugin: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     STREAM_PATH,
     {
       websocket: true,
-      onRequest: [
-        createHandshakeGuard(app, { tickets, allowedOrigins: config.CORS_ORIGINS }),
-        app.requireAdmin,
-      ],
+      onRequest: [sockets.authenticateHandshake, app.requireAdmin],
     },
     (socket, request) => {
       if (!sockets.admit(request.user.sub, socket)) return;

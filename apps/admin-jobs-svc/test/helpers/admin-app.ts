@@ -96,3 +96,17 @@ export interface ErrorBody {
   error: string;
   details?: { path: string; message: string }[];
 }
+
+/**
+ * A processor that fails each job's first run and completes every later one (`{ run }`), as a
+ * job whose cause of failure was fixed before an admin retried it.
+ */
+export function failingFirstRun(): (job: Job) => Promise<{ run: number }> {
+  const runs = new Map<string, number>();
+  return async (job) => {
+    const run = (runs.get(job.id!) ?? 0) + 1;
+    runs.set(job.id!, run);
+    if (run === 1) throw new Error('first run fails');
+    return { run };
+  };
+}

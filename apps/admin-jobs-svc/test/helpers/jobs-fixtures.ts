@@ -1,7 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { jobRuns, users, type NewJobRun } from '@conveyor/db/schema';
 import { QueueName, type JobDefinition } from '@conveyor/queue-contracts';
 import type { Role } from '@conveyor/service-kit/claims';
 import { bearer, createTestDeps, testToken, type TestDeps } from '@conveyor/service-kit/testing';
+import { waitUntil } from '@conveyor/test-harness/ports';
+import { startEntryPoint, type RunningProcess } from '@conveyor/test-harness/processes';
 import { deleteKeysWithPrefix, testPrefix } from '@conveyor/test-harness/redis';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
@@ -90,4 +93,24 @@ export interface ErrorBody {
   success: false;
   error: string;
   details?: unknown;
+}
+
+/**
+ * The sleep worker (`routes/jobs/fixtures/sleep-worker.ts`) as a process of its own on the
+ * test's Redis and prefix, so cancel requests reach it through Redis as in production.
+ * Resolves once it consumes; the caller stops it.
+ */
+export async function startSleepWorker(t: {
+  deps: { config: { REDIS_URL: string } };
+  prefix: string;
+}): Promise<RunningProcess> {
+  const worker = startEntryPoint(
+    fileURLToPath(new URL('../routes/jobs/fixtures/sleep-worker.ts', import.meta.url)),
+    { REDIS_URL: t.deps.config.REDIS_URL, BULL_PREFIX: t.prefix },
+  );
+  await waitUntil(() => worker.output().includes('sleep worker ready'), {
+    what: 'the worker process to start',
+    timeoutMs: 30_000,
+  });
+  return worker;
 }

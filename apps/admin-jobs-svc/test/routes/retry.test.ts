@@ -1,22 +1,21 @@
 import { QueueName } from '@conveyor/queue-contracts';
 import { waitUntil } from '@conveyor/test-harness/ports';
-import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, startAdminApp, type AdminTestApp, type ErrorBody } from '../helpers/admin-app.js';
+import {
+  as,
+  failingFirstRun,
+  startAdminApp,
+  type AdminTestApp,
+  type ErrorBody,
+} from '../helpers/admin-app.js';
 
 let t: AdminTestApp;
-const runs = new Map<string, number>();
 
 beforeAll(async () => {
   t = await startAdminApp();
   // Fails each job's first run and completes every later one, as a job whose cause of failure
   // was fixed before an admin retried it.
-  await t.startWorker(QueueName.mediaPreview, async (job: Job) => {
-    const run = (runs.get(job.id!) ?? 0) + 1;
-    runs.set(job.id!, run);
-    if (run === 1) throw new Error('first run fails');
-    return { run };
-  });
+  await t.startWorker(QueueName.mediaPreview, failingFirstRun());
 });
 afterAll(async () => {
   await t.close();

@@ -1,7 +1,5 @@
 import type { JobEventHub } from '@conveyor/job-events/hub';
-import { createHandshakeGuard } from '@conveyor/realtime/handshake';
 import { registerSocketServer } from '@conveyor/realtime/socket-server';
-import { createTicketStore } from '@conveyor/realtime/tickets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
@@ -29,26 +27,19 @@ export interface RealtimePluginOptions {
  */
 const realtimePlugin: FastifyPluginAsyncZod<RealtimePluginOptions> = async (app, options) => {
   const { config } = options;
-  const tickets = createTicketStore({
-    redis: options.redis,
-    ttlSeconds: config.REALTIME_TICKET_SECONDS,
-  });
-  const sockets = await registerSocketServer(app, {
-    maxConnectionsPerUser: config.REALTIME_MAX_CONNECTIONS_PER_USER,
-    heartbeatMs: config.REALTIME_HEARTBEAT_MS,
-  });
+  const sockets = await registerSocketServer(app, { redis: options.redis, config });
   const connectionOptions = {
     hub: options.hub,
     jobs: options.jobs,
     maxBufferedBytes: config.REALTIME_MAX_BUFFERED_BYTES,
   };
-  await app.register(ticketRoute, { tickets });
+  await app.register(ticketRoute, { tickets: sockets.tickets });
 
   app.get(
     '/api/realtime',
     {
       websocket: true,
-      onRequest: createHandshakeGuard(app, { tickets, allowedOrigins: config.CORS_ORIGINS }),
+      onRequest: sockets.authenticateHandshake,
     },
     (socket, request) => {
       if (!sockets.admit(request.user.sub, socket)) return;

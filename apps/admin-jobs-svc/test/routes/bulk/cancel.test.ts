@@ -1,17 +1,17 @@
-import { fileURLToPath } from 'node:url';
 import { adminAuditLog, jobRuns } from '@conveyor/db/schema';
 import { CANCELLED_REASON } from '@conveyor/queue-contracts';
 import { waitUntil } from '@conveyor/test-harness/ports';
-import { startEntryPoint, type RunningProcess } from '@conveyor/test-harness/processes';
+import type { RunningProcess } from '@conveyor/test-harness/processes';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchView } from '../../../src/batches/batch-view.js';
 import {
+  type ErrorBody,
   minutesAgo,
   seedJobRuns,
   sleepJob,
   startAdmin,
-  type ErrorBody,
+  startSleepWorker,
   type TestAdmin,
 } from '../../helpers/jobs-fixtures.js';
 import { as } from '../../helpers/admin-app.js';
@@ -111,14 +111,7 @@ describe('POST /api/admin/jobs/bulk/cancel of a job running in a worker process'
   let worker: RunningProcess;
 
   beforeAll(async () => {
-    worker = startEntryPoint(
-      fileURLToPath(new URL('../jobs/fixtures/sleep-worker.ts', import.meta.url)),
-      { REDIS_URL: t.deps.config.REDIS_URL, BULL_PREFIX: t.prefix },
-    );
-    await waitUntil(() => worker.output().includes('sleep worker ready'), {
-      what: 'the worker process to start',
-      timeoutMs: 30_000,
-    });
+    worker = await startSleepWorker(t);
   }, 40_000);
   afterAll(async () => {
     await worker.stop();

@@ -2,27 +2,27 @@ import { adminAuditLog, adminBatches } from '@conveyor/db/schema';
 import { QueueName } from '@conveyor/queue-contracts';
 import { createRedis } from '@conveyor/runtime/redis';
 import { waitUntil } from '@conveyor/test-harness/ports';
-import { QueueEvents, type Job } from 'bullmq';
+import { QueueEvents } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchView } from '../../../src/batches/batch-view.js';
-import { as, startAdminApp, type AdminTestApp, type ErrorBody } from '../../helpers/admin-app.js';
+import {
+  as,
+  failingFirstRun,
+  startAdminApp,
+  type AdminTestApp,
+  type ErrorBody,
+} from '../../helpers/admin-app.js';
 import { minutesAgo, seedJobRuns } from '../../helpers/jobs-fixtures.js';
 import { batchEnd } from './helpers.js';
 
 let t: AdminTestApp;
-const runs = new Map<string, number>();
 
 beforeAll(async () => {
   t = await startAdminApp();
   // Fails each job's first run and completes every later one: a cause of failure fixed before
   // the admin retried them all.
-  await t.startWorker(QueueName.mediaPreview, async (job: Job) => {
-    const run = (runs.get(job.id!) ?? 0) + 1;
-    runs.set(job.id!, run);
-    if (run === 1) throw new Error('first run fails');
-    return { run };
-  });
+  await t.startWorker(QueueName.mediaPreview, failingFirstRun());
 });
 afterAll(async () => {
   await t.close();

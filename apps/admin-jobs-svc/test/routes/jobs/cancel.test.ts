@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { adminAuditLog, jobRuns } from '@conveyor/db/schema';
 import { CANCELLED_REASON } from '@conveyor/queue-contracts';
 import { waitUntil } from '@conveyor/test-harness/ports';
-import { startEntryPoint, type RunningProcess } from '@conveyor/test-harness/processes';
+import type { RunningProcess } from '@conveyor/test-harness/processes';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +9,7 @@ import {
   seedJobRuns,
   sleepJob,
   startAdmin,
+  startSleepWorker,
   type TestAdmin,
 } from '../../helpers/jobs-fixtures.js';
 
@@ -87,14 +87,7 @@ describe('a job running in a worker process of its own', () => {
   let worker: RunningProcess;
 
   beforeAll(async () => {
-    worker = startEntryPoint(fileURLToPath(new URL('fixtures/sleep-worker.ts', import.meta.url)), {
-      REDIS_URL: t.deps.config.REDIS_URL,
-      BULL_PREFIX: t.prefix,
-    });
-    await waitUntil(() => worker.output().includes('sleep worker ready'), {
-      what: 'the worker process to start',
-      timeoutMs: 30_000,
-    });
+    worker = await startSleepWorker(t);
   }, 40_000);
   afterAll(async () => {
     await worker.stop();

@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
-import { waitUntil } from '@conveyor/test-harness/ports';
-import { startEntryPoint, type RunningProcess } from '@conveyor/test-harness/processes';
+import type { RunningProcess } from '@conveyor/test-harness/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   as,
   seedJobRuns,
   sleepJob,
   startAdmin,
+  startSleepWorker,
   type TestAdmin,
 } from '../../helpers/jobs-fixtures.js';
 
@@ -15,14 +14,7 @@ let worker: RunningProcess;
 
 beforeAll(async () => {
   t = await startAdmin();
-  worker = startEntryPoint(fileURLToPath(new URL('fixtures/sleep-worker.ts', import.meta.url)), {
-    REDIS_URL: t.deps.config.REDIS_URL,
-    BULL_PREFIX: t.prefix,
-  });
-  await waitUntil(() => worker.output().includes('sleep worker ready'), {
-    what: 'the worker process to start',
-    timeoutMs: 30_000,
-  });
+  worker = await startSleepWorker(t);
 }, 40_000);
 afterAll(async () => {
   await worker.stop();
