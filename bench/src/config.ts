@@ -61,6 +61,13 @@ export const BenchConfigSchema = z.object({
    * of its raw SMTP baseline: fewer for a quick look. @defaultValue 20 000
    */
   BENCH_DIGEST_USERS: z.coerce.number().int().min(100).max(100_000).default(20_000),
+  /**
+   * The ffmpeg and ffprobe of the preview benchmark, read as preview-worker reads them: its
+   * direct runs and the worker it starts use the same binaries. Unset: the ones the npm
+   * installer packages ship (`@conveyor/media/binaries`; blank counts as unset).
+   */
+  FFMPEG_PATH: z.string().optional(),
+  FFPROBE_PATH: z.string().optional(),
 });
 
 export type BenchConfig = z.output<typeof BenchConfigSchema>;

@@ -22,7 +22,8 @@ export type AppName =
   | 'webhooks-svc'
   | 'delivery-worker'
   | 'digest-worker'
-  | 'webhook-worker';
+  | 'webhook-worker'
+  | 'preview-worker';
 
 /** The entry point of an app, run as `pnpm dev` runs it (source conditions, tsx). */
 export const appEntry = (app: AppName): string =>

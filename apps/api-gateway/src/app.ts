@@ -9,6 +9,7 @@ import rateLimit from './plugins/rate-limit.js';
 import upstreamAgent from './plugins/upstream-agent.js';
 import { createPolicyResolver, type RateLimitSettings } from './rate-limits.js';
 import healthRoutes from './routes/health/index.js';
+import mediaRoutes from './routes/media/index.js';
 import openApiRoutes from './routes/openapi/index.js';
 import proxyRoutes from './routes/proxy/index.js';
 import { upstreamsFrom } from './upstreams.js';
@@ -65,6 +66,12 @@ export async function buildApp(deps: AppDeps) {
     // A person waits for this page: a stuck service is reported missing rather than waited on.
     timeoutMs: Math.min(config.UPSTREAM_TIMEOUT_MS, 5_000),
   });
+  if (config.MEDIA_SERVE_ROOT !== undefined) {
+    await app.register(mediaRoutes, {
+      root: config.MEDIA_SERVE_ROOT,
+      path: config.MEDIA_PUBLIC_PATH,
+    });
+  }
   await app.register(proxyRoutes, {
     upstreams,
     policyFor: createPolicyResolver(rateLimits),

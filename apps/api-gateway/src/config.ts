@@ -100,6 +100,18 @@ export const ConfigSchema = z
     RATE_LIMIT_DEFAULT_WRITE: positiveInt(60),
     /** Milliseconds the limiter waits for Redis before it applies RATE_LIMIT_ON_REDIS_DOWN. @defaultValue 500 */
     RATE_LIMIT_REDIS_TIMEOUT_MS: positiveInt(500, 10),
+    /**
+     * A directory the gateway serves read-only at MEDIA_PUBLIC_PATH: the preview worker's
+     * MEDIA_ROOT, so `previewUrl`s work in development (`pnpm dev` sets it). Unset, nothing is
+     * served; in production a CDN or the object store serves previews instead.
+     */
+    MEDIA_SERVE_ROOT: z.string().min(1).optional(),
+    /** Where MEDIA_SERVE_ROOT is served, the path of the workers' MEDIA_PUBLIC_BASE_URL. @defaultValue `/media` */
+    MEDIA_PUBLIC_PATH: z
+      .string()
+      .regex(/^\/[a-z0-9-]+$/, { error: 'must be one path segment such as /media' })
+      .refine((path) => path !== '/api', { error: 'must not be /api' })
+      .default('/media'),
   })
   .superRefine(refuseDevelopmentSecret);
 

@@ -8,6 +8,7 @@ import { createBackendService } from '@conveyor/service-kit/service-base';
 import { targetPolicyOf } from '@conveyor/webhooks/config';
 import type { Config } from './config.js';
 import { queuesOf, type JobCatalog } from './jobs/catalog.js';
+import { createResourceChecks } from './jobs/resource-checks.js';
 import { createJobSubmitter } from './jobs/submit.js';
 import { createJobWaiter } from './jobs/wait.js';
 import jobEvents from './plugins/job-events.js';
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDeps) {
       // One read per submitted job, each of a new job: nothing worth caching.
       readJobInfo: createJobInfoReader(deps.redis, config.BULL_PREFIX, { cacheSize: 1 }),
       logger: deps.logger,
+      resourceChecks: createResourceChecks({ db: deps.db.db }),
     }),
     cancel: createJobCanceller({
       producer,

@@ -5,3 +5,4 @@ export * from './schema/notifications.js';
 export * from './schema/digests.js';
 export * from './schema/webhooks.js';
 export * from './schema/admin.js';
+export * from './schema/assets.js';

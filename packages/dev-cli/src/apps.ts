@@ -60,6 +60,11 @@ export interface SystemSettings {
   portOffset: number;
   /** Shared by every app: REDIS_URL, DATABASE_URL, SMTP_URL, JWT_SECRET, NODE_ENV. */
   shared: Record<string, string>;
+  /**
+   * The media storage root: the workers write previews there (MEDIA_ROOT) and the gateway
+   * serves it at `/media` (MEDIA_SERVE_ROOT), the workers' MEDIA_PUBLIC_BASE_URL.
+   */
+  mediaRoot?: string;
 }
 
 export const appPort = (app: AppDefinition, settings: Pick<SystemSettings, 'portOffset'>): number =>
@@ -69,6 +74,9 @@ export const appUrl = (
   app: AppDefinition,
   settings: Pick<SystemSettings, 'host' | 'portOffset'>,
 ): string => `http://${settings.host}:${appPort(app, settings)}`;
+
+/** Where the gateway serves the media root (its MEDIA_PUBLIC_PATH default). */
+const mediaPath = '/media';
 
 /** The variables `pnpm dev` sets for one app, on top of the environment it inherits. */
 export function appEnvironment(
@@ -84,6 +92,14 @@ export function appEnvironment(
   if (app.kind === 'gateway') {
     for (const service of apps.filter((candidate) => candidate.kind === 'service')) {
       env[serviceUrlVariable(service.name)] = appUrl(service, settings);
+    }
+  }
+  const gateway = apps.find((candidate) => candidate.kind === 'gateway');
+  if (settings.mediaRoot !== undefined && gateway !== undefined) {
+    if (app.kind === 'gateway') env.MEDIA_SERVE_ROOT = settings.mediaRoot;
+    if (app.kind === 'worker') {
+      env.MEDIA_ROOT = settings.mediaRoot;
+      env.MEDIA_PUBLIC_BASE_URL = `${appUrl(gateway, settings)}${mediaPath}`;
     }
   }
   return env;

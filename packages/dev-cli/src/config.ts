@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baseConfigShape, parseConfig, portVar } from '@conveyor/runtime/config';
 import { authConfigShape, refuseDevelopmentSecret } from '@conveyor/service-kit/auth-config';
@@ -58,6 +60,14 @@ export const DevConfigSchema = z
      * is) or `auto` (pretty on a terminal, raw otherwise). @defaultValue `auto`
      */
     DEV_LOG_FORMAT: z.enum(['auto', 'pretty', 'raw']).default('auto'),
+    /**
+     * Where the preview worker stores originals and previews, served by the gateway at `/media`.
+     * @defaultValue `<os tmpdir>/conveyor/media`, the worker's own default
+     */
+    MEDIA_ROOT: z
+      .string()
+      .min(1)
+      .default(join(tmpdir(), 'conveyor', 'media')),
   })
   .superRefine(refuseDevelopmentSecret);
 

@@ -110,6 +110,7 @@ async function startSystem(): Promise<void> {
       SMTP_URL: config.SMTP_URL,
       JWT_SECRET: config.JWT_SECRET,
     },
+    mediaRoot: config.MEDIA_ROOT,
   };
   apps.forEach((app, index) => {
     const started = startChild({

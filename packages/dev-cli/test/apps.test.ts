@@ -85,6 +85,18 @@ describe('app environment', () => {
     });
   });
 
+  it('points the workers and the gateway at one media root, served by the gateway', () => {
+    const withMedia = { ...settings, mediaRoot: '/tmp/conveyor/media' };
+    expect(appEnvironment(apps[0]!, apps, withMedia)).toMatchObject({
+      MEDIA_SERVE_ROOT: '/tmp/conveyor/media',
+    });
+    expect(appEnvironment(apps[3]!, apps, withMedia)).toMatchObject({
+      MEDIA_ROOT: '/tmp/conveyor/media',
+      MEDIA_PUBLIC_BASE_URL: 'http://127.0.0.1:3100/media',
+    });
+    expect(appEnvironment(apps[1]!, apps, withMedia)).not.toHaveProperty('MEDIA_ROOT');
+  });
+
   it('gives a worker only its port and the shared variables', () => {
     expect(appEnvironment(apps[3]!, apps, settings)).toEqual({
       REDIS_URL: 'redis://127.0.0.1:6379',

@@ -121,6 +121,45 @@ export const runAdminBulk = defineJob({
   options: { attempts: 3, backoff: { type: 'exponential', delay: 2_000 } },
 });
 
+/**
+ * Makes the preview clip of one VIDEO or AUDIO asset (spec 002: 10 s 1280x720 at 1000k, or a
+ * 30 s 128k MP3) and records it on the asset. Enqueued by `@conveyor/assets` once the scan is
+ * CLEAN and the thumbnail done, under `previewJobId`; users may submit it for an asset they own.
+ */
+export const generateAssetPreview = defineJob({
+  queue: QueueName.mediaPreview,
+  name: 'asset.preview',
+  payload: JobMetaSchema.extend({ assetId: z.uuid() }),
+  result: z.object({
+    previewUrl: z.string(),
+    previewSize: z.number().int().min(0),
+    previewDuration: z.number().min(0),
+  }),
+  userSubmittable: true,
+  // 10 s, 20 s, 40 s between attempts: storage or ffmpeg hiccups; a corrupt source fails at once.
+  options: { attempts: 4, backoff: { type: 'exponential', delay: 10_000 } },
+});
+
+/**
+ * The preview sweep: enqueues the preview of eligible assets whose job never reached Redis (a
+ * process that died between its claim and its enqueue) or that Redis no longer holds. A system
+ * job, run by a job scheduler so one sweep runs at a time across every worker instance.
+ */
+export const sweepAssetPreviews = defineJob({
+  queue: QueueName.mediaPreview,
+  name: 'asset.preview-sweep',
+  payload: JobMetaSchema.extend({}),
+  result: z.object({ enqueued: z.number().int().min(0) }),
+  options: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+});
+
+/**
+ * The preview job id of one source version of an asset: one job per version, so a repeated
+ * enqueue is a no-op while BullMQ holds the job. BullMQ refuses ids containing `:`.
+ */
+export const previewJobId = (assetId: string, sourceVersion: number): string =>
+  `preview-${assetId}-v${sourceVersion}`;
+
 /** Every job of the platform, by name: the one place producers and workers agree on. */
 export const jobCatalog = {
   [deliverNotification.name]: deliverNotification,
@@ -128,6 +167,8 @@ export const jobCatalog = {
   [tickDigests.name]: tickDigests,
   [sendDigestChunk.name]: sendDigestChunk,
   [runAdminBulk.name]: runAdminBulk,
+  [generateAssetPreview.name]: generateAssetPreview,
+  [sweepAssetPreviews.name]: sweepAssetPreviews,
 } as const;
 
 export type JobCatalog = typeof jobCatalog;

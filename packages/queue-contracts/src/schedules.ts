@@ -30,6 +30,14 @@ export const schedules = {
     description:
       'Every hour: DAILY digests of the users whose local 09:00 has come in the past hour, WEEKLY on their Monday (spec 001: 09:00 UTC for the default zone)',
   },
+  assetPreviewSweep: {
+    id: 'asset-preview-sweep',
+    queue: QueueName.mediaPreview,
+    jobName: 'asset.preview-sweep',
+    pattern: '*/5 * * * *',
+    tz: 'UTC',
+    description: 'Every 5 minutes: enqueue previews of eligible assets left without a job',
+  },
   analyticsWeeklyRollup: {
     id: 'analytics-weekly-rollup',
     queue: QueueName.analyticsAggregation,

@@ -20,6 +20,7 @@ export const workerGroups: readonly WorkerGroup[] = [
   { name: 'digests', app: 'digest-worker', queues: [QueueName.notificationDigest] },
   // Deliveries are claimed from PostgreSQL, not a BullMQ queue: only liveness says its health.
   { name: 'webhooks', app: 'webhook-worker', queues: [] },
+  { name: 'previews', app: 'preview-worker', queues: [QueueName.mediaPreview] },
   // Bulk retry and cancel batches run in the admin service itself (src/bulk).
   { name: 'admin', app: 'admin-jobs-svc', queues: [QueueName.adminBulk] },
 ];

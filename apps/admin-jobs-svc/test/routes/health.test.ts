@@ -104,7 +104,7 @@ interface GroupBody {
 interface HealthBody {
   success: true;
   data: { healthy: boolean; [group: string]: GroupBody | boolean } & Record<
-    'notifications' | 'digests' | 'webhooks' | 'admin',
+    'notifications' | 'digests' | 'webhooks' | 'previews' | 'admin',
     GroupBody
   >;
 }
@@ -152,6 +152,7 @@ describe('GET /api/admin/jobs/health', () => {
         notifications: { healthy: false, workers: {}, scheduledJobs: 0 },
         digests: { healthy: false, workers: {}, scheduledJobs: 0 },
         webhooks: { healthy: false, workers: {} },
+        previews: { healthy: false, workers: {}, scheduledJobs: 0 },
         admin: { healthy: true, workers: expect.any(Object) },
       },
     });
@@ -162,8 +163,10 @@ describe('GET /api/admin/jobs/health', () => {
     await startDeliveryWorker();
     const digest = await announce('digest-worker', [QueueName.notificationDigest]);
     const webhooks = await announce('webhook-worker', ['webhooks']);
+    const previews = await announce('preview-worker', [QueueName.mediaPreview]);
     await upsertScheduler(schedules.notificationOutboxSweep);
     await upsertScheduler(schedules.digestTick);
+    await upsertScheduler(schedules.assetPreviewSweep);
     await waitUntil(async () => (await health()).data.healthy === true);
 
     const { data } = await health();
@@ -175,6 +178,11 @@ describe('GET /api/admin/jobs/health', () => {
     expect(data.webhooks).toStrictEqual({
       healthy: true,
       workers: { [webhooks.id]: { isRunning: true } },
+    });
+    expect(data.previews).toStrictEqual({
+      healthy: true,
+      workers: { [previews.id]: { isRunning: true } },
+      scheduledJobs: 1,
     });
     expect(Object.values(data.notifications.workers)).toStrictEqual([{ isRunning: true }]);
     expect(data.notifications.scheduledJobs).toBe(1);
@@ -191,10 +199,16 @@ describe('GET /api/admin/jobs/health', () => {
   });
 
   it('names an app it does not list after itself', async () => {
-    const presence = await announce('preview-worker', [QueueName.mediaPreview]);
-    expect((await health()).data['preview-worker']).toStrictEqual({
+    const presence = await announce('aggregation-worker', [QueueName.analyticsAggregation]);
+    // Its queue carries the catalog's rollups, which the group is expected to have.
+    const rollups = Object.values(schedules).filter(
+      (schedule) => schedule.queue === QueueName.analyticsAggregation,
+    );
+    for (const schedule of rollups) await upsertScheduler(schedule);
+    expect((await health()).data['aggregation-worker']).toStrictEqual({
       healthy: true,
       workers: { [presence.id]: { isRunning: true } },
+      scheduledJobs: rollups.length,
     });
   });
 

@@ -1,9 +1,9 @@
 import type { JobDefinition, QueueName } from '@conveyor/queue-contracts';
 
 /**
- * The jobs this service knows, by name: queue-contracts' `jobCatalog` in production. The app
- * takes it as a dependency so a test can offer a user-submittable job of its own while the
- * product has none yet.
+ * The jobs this service knows, by name: queue-contracts' `jobCatalog` in production (whose
+ * user-submittable job is `asset.preview`). The app takes it as a dependency so a test can offer
+ * a quick job of its own, one that needs no asset and no ffmpeg.
  */
 export type JobCatalog = Readonly<Record<string, JobDefinition>>;
 

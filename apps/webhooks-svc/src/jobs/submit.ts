@@ -6,6 +6,7 @@ import type { Logger } from '@conveyor/runtime/logger';
 import type { JobsRepository } from '../plugins/jobs-repository.js';
 import { userSubmittableJob, type JobCatalog } from './catalog.js';
 import { idempotentJobId } from './idempotency.js';
+import { resourceCheckOf, type ResourceChecks } from './resource-checks.js';
 
 export interface SubmitRequest {
   ownerId: string;
@@ -22,7 +23,10 @@ export interface SubmitIssue {
 }
 
 export type SubmitOutcome =
-  { ok: true; jobId: string; created: boolean } | { ok: false; issues: SubmitIssue[] };
+  | { ok: true; jobId: string; created: boolean }
+  | { ok: false; issues: SubmitIssue[] }
+  /** A resource the payload names is missing or another user's: the 404 text. */
+  | { ok: false; notFound: string };
 
 export interface SubmitDeps {
   catalog: JobCatalog;
@@ -31,11 +35,14 @@ export interface SubmitDeps {
   /** Reads a queued job back as the registry consumer does: name, owner, summary, attempts. */
   readJobInfo: JobInfoReader;
   logger: Logger;
+  /** Ownership checks of the resources a job names. @defaultValue none */
+  resourceChecks?: ResourceChecks;
 }
 
 /**
  * Submits a user's job: only a catalog job marked `userSubmittable`, its payload parsed with
- * the job's schema (so a payload that fails it never enters a queue), run for the caller.
+ * the job's schema (so a payload that fails it never enters a queue), for resources the caller
+ * owns (the job's resource check), run for the caller.
  *
  * The queue is used directly rather than through the typed `enqueue`, which knows the product
  * catalog only; the queues are opened when the app starts (see app.ts), so an add during a Redis
@@ -60,6 +67,13 @@ export function createJobSubmitter(deps: SubmitDeps) {
       }));
       return { ok: false, issues };
     }
+    // Before the idempotency lookup: a job for a resource the caller cannot reach is refused
+    // whatever was submitted before under the same key.
+    const check = resourceCheckOf(deps.resourceChecks ?? {}, job.name);
+    // The check was found under the job's own name, so `parsed.data` is its payload; TypeScript
+    // cannot tie the name looked up to the definition's schema, hence the cast.
+    const notFound = await check?.(parsed.data as never, { ownerId: request.ownerId });
+    if (notFound !== undefined) return { ok: false, notFound };
 
     const queue = deps.producer.queue(job.queue);
     const key = request.idempotencyKey;

@@ -31,8 +31,9 @@ const GroupHealthSchema = z.object({
 
 /**
  * Spec 002 "Get All Workers Health": `healthy`, then one group per worker app: `notifications`
- * (delivery-worker), `digests` (digest-worker), `webhooks` (webhook-worker), and any other
- * app that registers, under its own name.
+ * (delivery-worker), `digests` (digest-worker), `webhooks` (webhook-worker), `previews`
+ * (preview-worker), `admin` (this service's bulk worker), and any other app that registers,
+ * under its own name.
  */
 export const HealthResponseSchema = successOf(
   // An intersection, not a catchall: `healthy` itself is not a group.

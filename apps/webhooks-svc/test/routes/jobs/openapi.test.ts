@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const routes: [method: string, path: string, successes: string[], errors: string[]][] = [
   ['get', '/api/jobs', ['200'], ['400']],
-  ['post', '/api/jobs', ['200', '201'], ['400']],
+  ['post', '/api/jobs', ['200', '201'], ['400', '404']],
   ['get', '/api/jobs/{jobId}', ['200'], ['404']],
   ['post', '/api/jobs/{jobId}/cancel', ['200'], ['404', '409']],
   ['get', '/api/jobs/{jobId}/wait', ['200'], ['400', '404']],

@@ -1,0 +1,3 @@
+import { defineTestConfig } from '@conveyor/test-harness/vitest';
+
+export default defineTestConfig();
