@@ -31,17 +31,9 @@ export async function createDeliveryWorker(deps: DeliveryWorkerDeps): Promise<Ru
     onError: (err) => log.warn({ err }, 'queue error'),
   });
 
-  // An upsert under a fixed id: every instance and every restart runs it, and there is still
-  // one scheduler, so one sweep runs every 30 s across the fleet.
-  const schedule = schedules.notificationOutboxSweep;
+  // Every instance and every restart upserts it; there is still one sweep every 30 s.
   try {
-    await producer
-      .queue(schedule.queue)
-      .upsertJobScheduler(
-        schedule.id,
-        { pattern: schedule.pattern, tz: schedule.tz },
-        { name: sweepJob.name, data: {}, opts: sweepJob.options },
-      );
+    await producer.upsertSchedule(schedules.notificationOutboxSweep);
   } catch (error) {
     await producer.close();
     throw error;

@@ -35,16 +35,9 @@ export async function createDigestWorker(deps: DigestWorkerDeps): Promise<Runnin
     onError: (err) => log.warn({ err }, 'queue error'),
   });
 
-  // An upsert under a fixed id: every instance and every restart runs it, and there is still
-  // one scheduler, so one tick runs per hour across the fleet.
-  const schedule = schedules.digestTick;
+  // Every instance and every restart upserts it; there is still one tick per hour.
   try {
-    const queue = producer.queue(schedule.queue);
-    await queue.upsertJobScheduler(
-      schedule.id,
-      { pattern: schedule.pattern, tz: schedule.tz },
-      { name: tickJob.name, data: {}, opts: tickJob.options },
-    );
+    await producer.upsertSchedule(schedules.digestTick);
     // The catch-up tick: its id is the hour's, so instances starting together add it once.
     await producer.enqueue(
       'digest.tick',

@@ -63,17 +63,9 @@ export async function createPreviewWorker(deps: PreviewWorkerDeps): Promise<Runn
     onError: (err) => log.warn({ err }, 'queue error'),
   });
 
-  // An upsert under a fixed id: every instance and every restart runs it, and there is still
-  // one scheduler, so one sweep runs every 5 minutes across the fleet.
-  const schedule = schedules.assetPreviewSweep;
+  // Every instance and every restart upserts it; there is still one sweep every 5 minutes.
   try {
-    await producer
-      .queue(schedule.queue)
-      .upsertJobScheduler(
-        schedule.id,
-        { pattern: schedule.pattern, tz: schedule.tz },
-        { name: sweepJob.name, data: {}, opts: sweepJob.options },
-      );
+    await producer.upsertSchedule(schedules.assetPreviewSweep);
   } catch (error) {
     await producer.close();
     throw error;

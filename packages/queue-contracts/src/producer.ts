@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { jobCatalog, type JobName, type PayloadOf } from './jobs.js';
+import { findJob, jobCatalog, type JobName, type PayloadOf } from './jobs.js';
 import type { QueueName } from './queues.js';
+import type { Schedule } from './schedules.js';
 
 export interface ProducerOptions {
   /** A fail-fast connection (`enableOfflineQueue: false`) so a request never hangs on Redis. */
@@ -95,6 +96,23 @@ export function createProducer(options: ProducerOptions) {
         return { name, data, opts: withJobId(opts, ownedJobId(data, opts.jobId)) };
       });
       return withDeadline(queueFor(job.queue).addBulk(entries), timeoutMs);
+    },
+    /**
+     * Keeps a catalog schedule's BullMQ job scheduler in place with its job's catalog options:
+     * an upsert under the schedule's fixed id, so every instance and every restart may run it
+     * and there is still one scheduler, one run per period across the fleet.
+     */
+    async upsertSchedule(schedule: Schedule): Promise<void> {
+      const job = findJob(schedule.jobName);
+      if (!job) throw new Error(`schedule ${schedule.id} names an unknown job ${schedule.jobName}`);
+      await withDeadline(
+        queueFor(schedule.queue).upsertJobScheduler(
+          schedule.id,
+          { pattern: schedule.pattern, tz: schedule.tz },
+          { name: job.name, data: {}, opts: job.options },
+        ),
+        timeoutMs,
+      );
     },
     queue: queueFor,
     async close() {

@@ -84,6 +84,31 @@ describe('the typed producer', () => {
   });
 });
 
+describe('upsertSchedule', () => {
+  it('keeps one job scheduler per catalog schedule, with its job and options, however often it runs', async () => {
+    const schedule = schedules.digestTick;
+    await producer.upsertSchedule(schedule);
+    await producer.upsertSchedule(schedule);
+    const schedulers = await producer.queue(schedule.queue).getJobSchedulers();
+    expect(schedulers).toHaveLength(1);
+    expect(schedulers[0]).toMatchObject({
+      key: schedule.id,
+      name: schedule.jobName,
+      pattern: schedule.pattern,
+      tz: schedule.tz,
+    });
+    expect(schedulers[0]?.template?.opts).toMatchObject({
+      attempts: jobCatalog[schedule.jobName as 'digest.tick'].options.attempts,
+    });
+  });
+
+  it('refuses a schedule whose job the catalog does not know', async () => {
+    await expect(
+      producer.upsertSchedule({ ...schedules.digestTick, jobName: 'no.such.job' }),
+    ).rejects.toThrow('unknown job no.such.job');
+  });
+});
+
 describe('the catalog', () => {
   it('maps every job to a known queue with bounded retention', () => {
     for (const job of Object.values(jobCatalog)) {
